@@ -1,0 +1,19 @@
+import { toEpochMs } from '../src/internal/time';
+
+/**
+ * Types shared by the lifecycle machines. A provider reports statuses, so an
+ * event's `type` is the status reported; `at` and `id` are the provider's time
+ * and event id when it sends them.
+ */
+export interface StatusEvent<S extends string> {
+  readonly type: S;
+  /** When the provider says the status happened: a Date, epoch ms or an ISO 8601 string. */
+  readonly at?: Date | number | string;
+  /** The provider's own event id, used to recognise repeated callbacks. */
+  readonly id?: string;
+}
+
+/** Epoch milliseconds of an event's `at`, or `undefined` when absent or unreadable. */
+export function eventTime(at: Date | number | string | undefined): number | undefined {
+  return toEpochMs(at) ?? undefined;
+}
