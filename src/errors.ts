@@ -1,0 +1,75 @@
+const BRAND = Symbol.for('delivery-lifecycle.LifecycleError');
+
+/**
+ * Why a transition check fails, in the order they are checked (see
+ * LIFECYCLE.md, "Ordering"). `checkTransition`'s rejection union is built from
+ * these, and {@link TransitionCode} is derived back from that union.
+ */
+export const TRANSITION_CODES = [
+  'unknown_channel',
+  'unknown_status',
+  'inapplicable_status',
+  'duplicate',
+  'skipped',
+  'stale',
+  'from_final',
+  'illegal_transition',
+] as const;
+
+/** Codes for misuse that is not about one transition. */
+export type UsageErrorCode =
+  /** A reconcile/tracker event that is not an object of the documented shape. */
+  | 'invalid_event'
+  /** A tracker snapshot that is not a valid, legal snapshot of this library. */
+  | 'invalid_snapshot'
+  /** A channel definition (or machine) that breaks the lifecycle rules. */
+  | 'invalid_definition'
+  /** An option or argument of the wrong type or range. */
+  | 'invalid_argument';
+
+/** Every code a {@link LifecycleError} may carry. */
+export type LifecycleErrorCode = (typeof TRANSITION_CODES)[number] | UsageErrorCode;
+
+export interface LifecycleErrorDetails {
+  readonly channel?: string | undefined;
+  readonly from?: unknown;
+  readonly to?: unknown;
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error class the throwing API uses. `code` says what went wrong;
+ * `channel`, `from` and `to` repeat the offending input (as given) when there
+ * is one.
+ *
+ * @example
+ * try { assertTransition('sms', 'DELIVERED', 'SUBMITTED') }
+ * catch (e) { if (isLifecycleError(e) && e.code === 'stale') ignore() }
+ */
+export class LifecycleError extends Error {
+  readonly code: LifecycleErrorCode;
+  readonly channel: string | undefined;
+  readonly from: unknown;
+  readonly to: unknown;
+
+  constructor(code: LifecycleErrorCode, message: string, details: LifecycleErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'LifecycleError';
+    this.code = code;
+    this.channel = details.channel;
+    this.from = details.from;
+    this.to = details.to;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/**
+ * True for a {@link LifecycleError}, also one thrown by another copy of this
+ * package (ESM and CJS builds loaded side by side).
+ */
+export function isLifecycleError(error: unknown): error is LifecycleError {
+  return (
+    error instanceof LifecycleError ||
+    (typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true)
+  );
+}

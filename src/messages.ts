@@ -1,0 +1,47 @@
+import type { TransitionCode } from './validate';
+
+/** What a message about a rejection may mention. Values are shown as given. */
+export interface RejectionContext {
+  readonly channel: unknown;
+  /** For `unknown_status` / `inapplicable_status`: which argument was at fault and its value. */
+  readonly side?: 'from' | 'to';
+  readonly status?: unknown;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** Words for a transition rejection: the one place where codes become text. */
+export function describeRejection(code: TransitionCode, context: RejectionContext): string {
+  const channel = show(context.channel);
+  const { from, to } = context;
+  switch (code) {
+    case 'unknown_channel':
+      return `unknown channel ${channel}`;
+    case 'unknown_status':
+      return `${channel}: ${context.side ?? 'the'} status ${show(context.status)} is not a known status`;
+    case 'inapplicable_status':
+      return `${channel}: ${context.side ?? 'the'} status ${show(context.status)} does not apply to ${channel}`;
+    case 'duplicate':
+      return `${channel}: ${to} repeats the current status`;
+    case 'skipped':
+      return `${channel}: ${to} arrived before the statuses between ${from} and it`;
+    case 'stale':
+      return `${channel}: ${to} is older than the current status ${from} (a late report)`;
+    case 'from_final':
+      return `${channel}: ${from} is final; ${to} cannot follow it`;
+    case 'illegal_transition':
+      return `${channel}: ${to} contradicts the current status ${from}`;
+  }
+}
+
+/** A short, safe rendering of any value for an error message. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : JSON.stringify(value.slice(0, 64));
+  if (typeof value === 'symbol' || typeof value === 'function' || typeof value === 'bigint') return `<${typeof value}>`;
+  if (value === undefined) return 'undefined';
+  try {
+    return (JSON.stringify(value) ?? String(value)).slice(0, 64);
+  } catch {
+    return `<${typeof value}>`;
+  }
+}
