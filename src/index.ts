@@ -1,0 +1,67 @@
+export {
+  CHANNELS,
+  STATUSES,
+  describeStatus,
+  initialStatus,
+  isApplicable,
+  isFinal,
+  lifecycleOf,
+  machineFor,
+  nextStatuses,
+  statusesFor,
+  type Channel,
+  type ChannelRef,
+  type EmailStatus,
+  type SmsStatus,
+  type Status,
+  type StatusOf,
+} from './catalog';
+export {
+  INAPPLICABLE,
+  Relation,
+  compileLifecycle,
+  type CompileOptions,
+  type CompiledLifecycle,
+  type TimerEdge,
+} from './compile';
+export {
+  LifecycleError,
+  TRANSITION_CODES,
+  isLifecycleError,
+  type LifecycleErrorCode,
+  type LifecycleErrorDetails,
+  type UsageErrorCode,
+} from './errors';
+export { parseStatus } from './parse';
+export {
+  applyStatus,
+  reconcile,
+  type Applied,
+  type ApplyCode,
+  type ApplyOptions,
+  type ApplyResult,
+  type HistoryEntry,
+  type Ignored,
+  type Policy,
+  type ReconcileOptions,
+  type ReconcileResult,
+  type Rejected,
+  type StatusReport,
+  type UnappliedReport,
+} from './reconcile';
+export {
+  assertTransition,
+  canTransition,
+  checkTransition,
+  type OrderRejection,
+  type SkippedRejection,
+  type StatusRejection,
+  type TransitionAccepted,
+  type TransitionCode,
+  type TransitionRejection,
+  type TransitionResult,
+  type UnknownChannelRejection,
+} from './validate';
+export { emailMachine, type EmailContext } from '../machines/email';
+export type { StatusEvent } from '../machines/shared';
+export { DEFAULT_SMS_VALIDITY_MS, smsMachine, type SmsContext, type SmsInput } from '../machines/sms';
