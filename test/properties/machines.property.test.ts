@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { initialTransition, transition } from 'xstate';
+import { getShortestPaths } from 'xstate/graph';
 import { canTransition, checkTransition, type TransitionResult } from '../../src';
 import { ADVERSARIAL, APPLICABLE, CATALOG, CHANNEL_NAMES, MACHINES, classify, distances, graphOf } from '../support/oracle';
 
@@ -42,6 +43,24 @@ describe.each(CHANNEL_NAMES)('%s machine', (channel) => {
   test('every applicable status is reachable from the initial one', () => {
     const dist = distances(graph.step, graph.initial);
     expect([...dist.keys()].sort()).toEqual([...applicable].sort());
+  });
+
+  test("xstate/graph's shortest paths reach the same statuses, as far as checkTransition says", () => {
+    const paths: { state: { value: unknown }; steps: unknown[] }[] = getShortestPaths(machine as never, {
+      events: CATALOG.map((type) => ({ type })),
+      input: {},
+      // Counters and timestamps make every snapshot distinct; the status is what matters here.
+      serializeState: (snapshot: { value: unknown }) => JSON.stringify(snapshot.value),
+    } as never);
+    const found = new Map(paths.map((path) => [path.state.value as string, path.steps.length - 1]));
+    expect([...found.keys()].sort()).toEqual([...applicable].sort());
+    for (const [status, length] of found) {
+      if (length === 0) continue;
+      const result = checkTransition(channel, graph.initial, status);
+      const expected = length === 1 ? { ok: true } : { ok: false, code: 'skipped', implied: expect.any(Array) };
+      expect(result).toMatchObject(expected);
+      if (!result.ok && result.code === 'skipped') expect(result.implied).toHaveLength(length - 1);
+    }
   });
 
   test('every non-final status has a way out (a counted repeat included), every final one none', () => {
