@@ -6,6 +6,7 @@ import {
   compileLifecycle,
   isLifecycleError,
   lifecycleOf,
+  parseStatus,
   smsMachine,
   type TransitionResult,
 } from '../src';
@@ -167,4 +168,20 @@ describe('assertTransition', () => {
     expect(Object.isFrozen(r)).toBe(true);
     if (!r.ok && r.code === 'skipped') expect(Object.isFrozen(r.implied)).toBe(true);
   });
+});
+
+test('hostile objects (throwing proxies and getters) are refused without being touched', () => {
+  const trap = () => {
+    throw new Error('touched');
+  };
+  const proxy = new Proxy({}, { get: trap, has: trap, ownKeys: trap, getOwnPropertyDescriptor: trap, getPrototypeOf: trap });
+  const getter = Object.defineProperty({}, 'toJSON', { get: trap, enumerable: true });
+  for (const hostile of [proxy, getter]) {
+    expect(canTransition('sms', hostile, 'DELIVERED')).toBe(false);
+    expect(canTransition(hostile, 'SUBMITTED', 'DELIVERED')).toBe(false);
+    expect(summary(checkTransition('email', 'SUBMITTED', hostile))).toEqual({ code: 'unknown_status', side: 'to' });
+    expect(summary(checkTransition(hostile, 'SUBMITTED', 'DELIVERED'))).toEqual({ code: 'unknown_channel' });
+    expect(() => assertTransition('sms', hostile as never, 'DELIVERED')).toThrow(expect.objectContaining({ code: 'unknown_status' }));
+    expect(() => parseStatus('sms', hostile)).toThrow(expect.objectContaining({ code: 'unknown_status' }));
+  }
 });
