@@ -70,6 +70,10 @@ const TIMER_KEYS = new Set(['from', 'to', 'afterMs']);
  * speed as SMS and e-mail. Its statuses are all applicable; any other name is
  * an `unknown_status`.
  *
+ * Pass the definition inline or `as const` so the status names are inferred
+ * (a widened `initial: string` does not type-check); untyped data (JSON) may be
+ * passed `as ChannelDefinition` and is checked at run time all the same.
+ *
  * Throws `LifecycleError('invalid_definition')`, naming the rule broken, for
  * a malformed definition (wrong types, unknown fields, bad or clashing names,
  * `__proto__`, transitions or timers naming unknown statuses) and for one

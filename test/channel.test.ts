@@ -118,6 +118,24 @@ describe('defineChannel: a valid definition', () => {
     expect(pager.descriptions[2]).toBe('v');
   });
 
+  test('statuses named like Object.prototype members behave like any other', () => {
+    const odd = defineChannel({
+      name: 'odd',
+      statuses: { constructor: d('c'), toString: d('t'), hasOwnProperty: d('h', true) },
+      initial: 'constructor',
+      // The empty list is needed for the types only: TypeScript checks an absent
+      // optional `hasOwnProperty` key against Object's method of that name.
+      transitions: { constructor: ['toString'], toString: ['toString', 'hasOwnProperty'], hasOwnProperty: [] },
+    });
+    expect(canTransition(odd, 'constructor', 'toString')).toBe(true);
+    expect(canTransition(odd, 'constructor', 'valueOf')).toBe(false);
+    expect(reconcile(odd, [{ status: 'toString' }, { status: 'toString' }]).status).toBe('toString');
+    const machine = machineFor(odd);
+    let [snapshot] = initialTransition(machine);
+    for (const type of ['toString', 'toString', 'toString']) [snapshot] = transition(machine, snapshot, { type });
+    expect(snapshot.context).toEqual({ repeats: { toString: 2 } });
+  });
+
   test('a single final status is a valid (if dull) channel', () => {
     const one = defineChannel({ name: 'one', statuses: { done: d('d', true) }, initial: 'done', transitions: {} });
     expect([one.size, one.final[0], checkTransition(one, 'done', 'done')]).toEqual([1, 1, expect.objectContaining({ code: 'duplicate' })]);
