@@ -1,3 +1,5 @@
+// The types here are public (re-exported by ./index); the functions are
+// helpers shared by the provider modules and are not exported from the package.
 import { isApplicable, isFinal, type Channel, type StatusOf } from '../catalog';
 import { show } from '../messages';
 
@@ -190,6 +192,7 @@ export function accept<C extends Channel>(
   return { ok: true, event };
 }
 
+/** A rejection result; `messageId` and `detail` are added only when known. */
 export function reject(code: ProviderCode, message: string, messageId?: string, detail?: string): ProviderRejection {
   const result: { ok: false; code: ProviderCode; message: string; messageId?: string; detail?: string } = { ok: false, code, message };
   if (messageId !== undefined) result.messageId = messageId;
