@@ -41,7 +41,8 @@ export const smsMachine = setup({
   id: 'sms',
   initial: 'REGISTERED',
   context: ({ input }) => {
-    const validityMs = input?.validityMs ?? DEFAULT_SMS_VALIDITY_MS;
+    // Only an absent value means the default: a null from a JSON config is a mistake, not 48 h.
+    const validityMs: unknown = input?.validityMs === undefined ? DEFAULT_SMS_VALIDITY_MS : input.validityMs;
     if (typeof validityMs !== 'number' || !Number.isFinite(validityMs) || validityMs <= 0) {
       throw new RangeError(`validityMs must be a positive finite number of milliseconds, got ${String(validityMs)}`);
     }

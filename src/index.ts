@@ -61,6 +61,8 @@ export {
   type TransitionRejection,
   type TransitionResult,
   type UnknownChannelRejection,
+  type UnknownStatusRejection,
+  type InapplicableStatusRejection,
 } from './validate';
 export { emailMachine, type EmailContext } from '../machines/email';
 export type { StatusEvent } from '../machines/shared';

@@ -23,13 +23,23 @@ export interface UnknownChannelRejection extends RejectionBase<'unknown_channel'
   readonly channel: unknown;
 }
 
-/** A status argument is not a name of the catalog, or not one the channel uses. */
-export interface StatusRejection extends RejectionBase<'unknown_status' | 'inapplicable_status'> {
+/** A status argument (`side`) is not a name of the catalog, or not one the channel uses. */
+interface StatusRejectionOf<C extends 'unknown_status' | 'inapplicable_status'> extends RejectionBase<C> {
   /** Which argument was at fault. */
   readonly side: 'from' | 'to';
   /** The offending value, as given. */
   readonly status: unknown;
 }
+
+/** A status argument is not one of the catalog's names (exact spelling). */
+export type UnknownStatusRejection = StatusRejectionOf<'unknown_status'>;
+/** A status argument is a catalog name the channel does not use. */
+export type InapplicableStatusRejection = StatusRejectionOf<'inapplicable_status'>;
+/**
+ * A status argument is at fault. One member per code, so that ruling out
+ * both codes with `if` (not only `switch`) narrows it away.
+ */
+export type StatusRejection = UnknownStatusRejection | InapplicableStatusRejection;
 
 /** Both statuses are the channel's, but `to` may not directly follow `from`. */
 export interface OrderRejection<S extends string = string>

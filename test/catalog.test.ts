@@ -1,0 +1,92 @@
+import fc from 'fast-check';
+import {
+  CHANNELS,
+  STATUSES,
+  describeStatus,
+  initialStatus,
+  isApplicable,
+  isFinal,
+  isLifecycleError,
+  lifecycleOf,
+  nextStatuses,
+  statusesFor,
+} from '../src';
+import { ADVERSARIAL, APPLICABLE, CATALOG, CHANNEL_NAMES, MACHINES, graphOf } from './support/oracle';
+
+function thrownCode(fn: () => unknown): string {
+  try {
+    fn();
+    return 'none';
+  } catch (error) {
+    expect(isLifecycleError(error)).toBe(true);
+    return (error as { code: string }).code;
+  }
+}
+
+test('CHANNELS and STATUSES are the documented lists', () => {
+  expect(CHANNELS).toEqual(['sms', 'email']);
+  expect(STATUSES).toEqual(CATALOG);
+});
+
+describe.each(CHANNEL_NAMES)('%s', (channel) => {
+  const graph = graphOf(MACHINES[channel]);
+  const applicable: readonly string[] = APPLICABLE[channel];
+
+  test('statusesFor lists the applicable statuses in machine order', () => {
+    expect([...statusesFor(channel)].sort()).toEqual([...applicable].sort());
+    expect(statusesFor(channel)).toEqual(graph.statuses);
+  });
+
+  test('isApplicable for every catalog name, exact names only', () => {
+    for (const status of CATALOG) expect({ status, applies: isApplicable(channel, status) }).toEqual({ status, applies: applicable.includes(status) });
+    fc.assert(fc.property(fc.oneof(fc.anything(), fc.constantFrom(...ADVERSARIAL)), (value) => {
+      expect(isApplicable(channel, value)).toBe(typeof value === 'string' && applicable.includes(value));
+    }));
+  });
+
+  test('initialStatus, isFinal and nextStatuses agree with xstate', () => {
+    expect(initialStatus(channel)).toBe(graph.initial);
+    for (const status of applicable) {
+      expect({ status, final: isFinal(channel, status as never) }).toEqual({ status, final: graph.isFinal(status) });
+      const next = CATALOG.filter((to) => graph.can(status, to));
+      expect({ status, next: [...nextStatuses(channel, status as never)].sort() }).toEqual({ status, next: [...next].sort() });
+    }
+  });
+
+  test('every status has its own one-sentence description', () => {
+    const descriptions = applicable.map((status) => describeStatus(channel, status as never));
+    for (const text of descriptions) expect(text).toMatch(/^[A-Z].{10,}\.$/);
+    expect(new Set(descriptions).size).toBe(descriptions.length);
+  });
+
+  test('status arguments that are not the channel’s throw typed errors', () => {
+    for (const status of CATALOG.filter((s) => !applicable.includes(s))) {
+      expect(thrownCode(() => isFinal(channel, status as never))).toBe('inapplicable_status');
+      expect(thrownCode(() => nextStatuses(channel, status as never))).toBe('inapplicable_status');
+      expect(thrownCode(() => describeStatus(channel, status as never))).toBe('inapplicable_status');
+    }
+    for (const bad of ADVERSARIAL) {
+      expect(thrownCode(() => isFinal(channel, bad as never))).toBe('unknown_status');
+      expect(thrownCode(() => nextStatuses(channel, bad as never))).toBe('unknown_status');
+      expect(thrownCode(() => describeStatus(channel, bad as never))).toBe('unknown_status');
+    }
+  });
+
+  test('returned lists cannot be changed by a caller', () => {
+    expect(Object.isFrozen(statusesFor(channel))).toBe(true);
+    const first = nextStatuses(channel, initialStatus(channel) as never);
+    (first as string[]).length = 0;
+    expect(nextStatuses(channel, initialStatus(channel) as never).length).toBeGreaterThan(0);
+  });
+});
+
+test('an unknown channel throws unknown_channel; lifecycleOf answers undefined and never throws', () => {
+  for (const channel of ['SMS', 'e-mail', '__proto__', 'constructor', null, undefined, 7, {}, []]) {
+    expect(thrownCode(() => statusesFor(channel as never))).toBe('unknown_channel');
+    expect(thrownCode(() => initialStatus(channel as never))).toBe('unknown_channel');
+    expect(isApplicable(channel, 'DELIVERED')).toBe(false);
+  }
+  fc.assert(fc.property(fc.anything(), (value) => {
+    expect(lifecycleOf(value)).toBe(value === 'sms' || value === 'email' ? lifecycleOf(value) : undefined);
+  }));
+});
