@@ -65,3 +65,13 @@ export {
 export { emailMachine, type EmailContext } from '../machines/email';
 export type { StatusEvent } from '../machines/shared';
 export { DEFAULT_SMS_VALIDITY_MS, smsMachine, type SmsContext, type SmsInput } from '../machines/sms';
+export {
+  createReplay,
+  replayLines,
+  type MalformedLine,
+  type RejectedMessage,
+  type Replay,
+  type ReplayCounts,
+  type ReplayOptions,
+  type ReplaySummary,
+} from './replay';
