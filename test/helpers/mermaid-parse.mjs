@@ -2,6 +2,7 @@
 // needs a DOM, so the jest tests run this file as a child process.
 // stdin: a JSON array of diagram texts; stdout: a JSON array of
 // { ok, type, states: [id, …], relations: [{ from, to, label }, …] } or { ok: false, error }.
+import process from 'node:process';
 import { JSDOM } from 'jsdom';
 
 const dom = new JSDOM('<!doctype html><html><body></body></html>', { pretendToBeVisual: true });
