@@ -33,11 +33,18 @@ export function toMermaid(source: DiagramSource, options?: DiagramOptions): stri
 export function renderMermaid(model: DiagramModel): string {
   const ids = new Map<string, string>();
   const lines = ['stateDiagram-v2'];
+  const isPlain = (id: string): boolean => PLAIN.test(id) && !KEYWORDS.has(id.toLowerCase());
+  const used = new Set(model.nodes.map((node) => node.id).filter(isPlain));
   model.nodes.forEach((node, i) => {
-    const plain = PLAIN.test(node.id) && !KEYWORDS.has(node.id.toLowerCase());
-    const id = plain ? node.id : `s${i}`;
-    ids.set(node.id, id);
-    if (!plain) lines.push(`    state "${escapeText(node.id)}" as ${id}`);
+    if (isPlain(node.id)) {
+      ids.set(node.id, node.id);
+      return;
+    }
+    let alias = `s${i}`;
+    while (used.has(alias)) alias += '_';
+    used.add(alias);
+    ids.set(node.id, alias);
+    lines.push(`    state "${escapeText(node.id)}" as ${alias}`);
   });
   for (const node of model.nodes) if (node.initial) lines.push(`    [*] --> ${ids.get(node.id)}`);
   for (const edge of model.edges) {
