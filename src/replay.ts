@@ -1,4 +1,4 @@
-import { lifecycleOf } from './catalog';
+import { CHANNELS, lifecycleOf, type ChannelRef } from './catalog';
 import type { CompiledLifecycle } from './compile';
 import { LifecycleError, TRANSITION_CODES } from './errors';
 import { show } from './messages';
@@ -17,8 +17,11 @@ export interface ReplayOptions {
   readonly maxSeenIdsPerMessage?: number;
   /** How many malformed lines and messages with rejected events the summary lists (all are counted). Default 100. */
   readonly maxListed?: number;
-  /** The lifecycles a line's `channel` may name, by their `name`. Default the built-in `sms` and `email`. */
-  readonly channels?: readonly CompiledLifecycle[];
+  /**
+   * The channels a line's `channel` may name (built-in names or compiled
+   * lifecycles, matched by their `name`). Default `['sms', 'email']`.
+   */
+  readonly channels?: readonly ChannelRef[];
 }
 
 /** A line that is not an event: bad JSON, a missing or mistyped field, an unknown channel. */
@@ -137,9 +140,9 @@ export function createReplay(options: ReplayOptions = {}): Replay {
   const maxSeen = positiveInteger(options.maxSeenIdsPerMessage, 'maxSeenIdsPerMessage', 32);
   const maxListed = positiveInteger(options.maxListed, 'maxListed', 100);
   const channels = new Map<string, CompiledLifecycle>();
-  for (const channel of options.channels ?? [lifecycleOf('sms'), lifecycleOf('email')]) {
+  for (const channel of options.channels ?? CHANNELS) {
     const lifecycle = lifecycleOf(channel as unknown);
-    if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be compiled lifecycles, got ${show(channel)}`);
+    if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be channel names or compiled lifecycles, got ${show(channel)}`);
     channels.set(lifecycle.name, lifecycle);
   }
   const applyOptions: ApplyOptions = { policy };
