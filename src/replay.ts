@@ -270,7 +270,8 @@ export function createReplay(options: ReplayOptions = {}): Replay {
 
 /**
  * Replays a whole log held in memory (an array or any iterable of lines,
- * numbered from 1) and returns its summary. Same rules as {@link createReplay}.
+ * numbered from 1) and returns its summary. Same rules as {@link createReplay};
+ * throws only for bad options.
  *
  * @example
  * replayLines(text.split('\n')).counts.rejected.total

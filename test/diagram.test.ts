@@ -30,6 +30,13 @@ const pushMachine = createMachine({
 });
 const PUSH_EDGES: [string, string][] = [['queued', 'sent out'], ['queued', 'end'], ['sent out', 'done'], ['sent out', 'sent out']];
 
+/** "a b" needs an alias, and the obvious one ("s0") is another state's name. */
+const collideMachine = createMachine({
+  id: 'collide',
+  initial: 'a b',
+  states: { 'a b': { on: { s0: { target: 's0' } } }, s0: { type: 'final' } },
+});
+
 interface Parsed {
   ok: boolean;
   error?: string;
@@ -65,6 +72,7 @@ describe('Mermaid output, read back by the real Mermaid parser', () => {
     ['email', 'email'],
     ['sms, 24 h validity', 'sms', { delays: { validity: 24 * 3_600_000 } }],
     ['custom machine', pushMachine],
+    ['alias collision', collideMachine],
   ];
   let parsed: Parsed[];
   beforeAll(() => {
@@ -104,6 +112,15 @@ describe('Mermaid output, read back by the real Mermaid parser', () => {
     expect(edges).toContainEqual({ from: 'queued', to: 'end', label: 'after 90 min' });
     expect(edges).toContainEqual({ from: 'START', to: 'queued', label: '' });
     expect(edges.filter((e) => e.to === 'END').map((e) => e.from).sort()).toEqual(['done', 'end']);
+  });
+
+  test('an alias never collides with another state name', () => {
+    expect(parsed[4].ok).toBe(true);
+    expect(parsedEdges(parsed[4])).toEqual([
+      { from: 'START', to: 'a b', label: '' },
+      { from: 'a b', to: 's0', label: '' },
+      { from: 's0', to: 'END', label: '' },
+    ]);
   });
 });
 

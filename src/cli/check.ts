@@ -27,7 +27,12 @@ export interface CheckOutput {
   readonly message: string;
 }
 
-/** Decides `from → to` under `policy` with `applyStatus`; status names in any letter case. */
+/**
+ * Decides `from → to` under `policy` with `applyStatus`; status names in any
+ * letter case. Never throws for bad statuses: they are `rejected` results.
+ *
+ * @example check('email', 'SUBMITTED', 'OPEN', 'tolerant').decision // 'applied'
+ */
 export function check(channel: Channel, from: string, to: string, policy: Policy): CheckOutput {
   const lifecycle: CompiledLifecycle = lifecycleOf(channel);
   let exactFrom: string;
@@ -59,7 +64,11 @@ export function check(channel: Channel, from: string, to: string, policy: Policy
   };
 }
 
-/** `check <channel> <from> <to>`: exit 0 when applied or ignored, 1 when rejected. */
+/**
+ * `check <channel> <from> <to>`: exit 0 when applied or ignored, 1 when rejected.
+ *
+ * @example runCheck(io, 'sms', 'DELIVERED', 'SUBMITTED', 'tolerant', false) // 0: a late report is ignored
+ */
 export function runCheck(io: CliIo, channel: Channel, from: string, to: string, policy: Policy, json: boolean): number {
   const result = check(channel, from, to, policy);
   if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -6,9 +6,14 @@ import { UsageError, type CliIo } from './io';
 
 /** The formats `diagram --format` takes. */
 export const DIAGRAM_FORMATS = ['mermaid', 'dot', 'svg', 'md'] as const;
+/** One of {@link DIAGRAM_FORMATS}. */
 export type DiagramFormat = (typeof DIAGRAM_FORMATS)[number];
 
-/** The diagram text in `format`, from the library's renderers. */
+/**
+ * The diagram text in `format`, from the library's renderers.
+ *
+ * @example await renderDiagram('sms', 'md', {})
+ */
 export async function renderDiagram(channel: Channel, format: DiagramFormat, options: DiagramOptions): Promise<string> {
   switch (format) {
     case 'mermaid':
@@ -22,7 +27,12 @@ export async function renderDiagram(channel: Channel, format: DiagramFormat, opt
   }
 }
 
-/** `diagram <channel>`: prints the diagram, or writes it to `output`; exit 0 (2 when the file cannot be written). */
+/**
+ * `diagram <channel>`: prints the diagram, or writes it to `output`; exit 0.
+ * Throws {@link UsageError} (exit 2) when the file cannot be written.
+ *
+ * @example await runDiagram(io, 'email', 'svg', 'email.svg', {})
+ */
 export async function runDiagram(io: CliIo, channel: Channel, format: DiagramFormat, output: string | undefined, options: DiagramOptions): Promise<number> {
   const text = await renderDiagram(channel, format, options);
   if (output === undefined || output === '-') {

@@ -5,6 +5,9 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, min: 60_000, m
 /**
  * Reads `name=duration` for `--delay`, e.g. `validity=24h` or `validity=90min`
  * (units ms, s, min or m, h, d; a bare number is ms), into the accumulated map.
+ * Throws commander's `InvalidArgumentError` (exit 2) for anything else.
+ *
+ * @example parseDelay('validity=24h') // { validity: 86_400_000 }
  */
 export function parseDelay(text: string, previous: Record<string, number> = {}): Record<string, number> {
   const match = /^([^=\s]+)=\s*(\d+(?:\.\d+)?)\s*(ms|s|min|m|h|d)?$/.exec(text.trim());

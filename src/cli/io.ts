@@ -1,6 +1,10 @@
 /**
  * Where a CLI run reads and writes. `main.ts` passes the process's streams;
  * tests and the docs script pass their own and capture the output.
+ *
+ * @example
+ * let out = ''
+ * await run(['statuses', 'sms'], { ...io, stdout: { write: (t) => (out += t) } })
  */
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -16,12 +20,20 @@ export interface CliIo {
   readonly colors: boolean;
 }
 
-/** A command-line mistake: reported on stderr with exit code 2. */
+/**
+ * A command-line mistake: reported on stderr with exit code 2.
+ *
+ * @example throw new UsageError('cannot read log.ndjson: ENOENT')
+ */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Exit codes a script can rely on. */
+/**
+ * Exit codes a script can rely on.
+ *
+ * @example process.exitCode = summary.counts.rejected.total > 0 ? EXIT.notOk : EXIT.ok
+ */
 export const EXIT = {
   /** Everything checked out (ignored duplicate and late events included). */
   ok: 0,

@@ -2,6 +2,11 @@
  * A one-line progress indicator redrawn in place with `\r`, at most ten
  * times a second. Only ever created when stderr is a terminal, so logs and
  * pipes never see it.
+ *
+ * @example
+ * const progress = new Progress(process.stderr, size)
+ * progress.update(lines, bytesRead) // many times
+ * progress.done()
  */
 export class Progress {
   private last = 0;

@@ -10,7 +10,13 @@ import { Progress } from './progress';
 /** How often (in lines) the progress line is considered for a redraw. */
 const PROGRESS_EVERY = 4096;
 
-/** Streams `file` (or stdin for `-`) through {@link createReplay}. */
+/**
+ * Streams `file` (or stdin for `-`) through {@link createReplay}, drawing
+ * progress on stderr only when it is a terminal. Throws {@link UsageError}
+ * when the file cannot be read.
+ *
+ * @example (await replayFile(io, 'examples/events.ndjson', 'tolerant', 20)).counts
+ */
 export async function replayFile(io: CliIo, file: string, policy: Policy, maxListed: number): Promise<ReplaySummary> {
   let input: NodeJS.ReadableStream & { bytesRead?: number };
   let total = 0;
@@ -50,7 +56,11 @@ function counted(counts: Readonly<Record<string, number>>): string {
   return parts.join(', ');
 }
 
-/** The summary as text for people. */
+/**
+ * The summary as text for people.
+ *
+ * @example io.stdout.write(formatSummary('-', summary))
+ */
 export function formatSummary(file: string, summary: ReplaySummary): string {
   const { counts } = summary;
   const out = [
@@ -80,7 +90,11 @@ export function formatSummary(file: string, summary: ReplaySummary): string {
   return `${out.join('\n')}\n`;
 }
 
-/** `replay <file|->`: exit 1 when any event was rejected or any line malformed, else 0. */
+/**
+ * `replay <file|->`: exit 1 when any event was rejected or any line malformed, else 0.
+ *
+ * @example await runReplay(io, '-', 'tolerant', true, 20)
+ */
 export async function runReplay(io: CliIo, file: string, policy: Policy, json: boolean, maxListed: number): Promise<number> {
   const summary = await replayFile(io, file, policy, maxListed);
   io.stdout.write(json ? `${JSON.stringify({ file, ...summary }, null, 2)}\n` : formatSummary(file, summary));

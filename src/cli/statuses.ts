@@ -14,7 +14,11 @@ export interface StatusInfo {
   readonly timers: readonly { readonly to: string; readonly delayMs: number | null }[];
 }
 
-/** The catalog of a channel, from its compiled tables. */
+/**
+ * The catalog of a channel, from its compiled tables.
+ *
+ * @example statusInfo('sms')[0] // { status: 'REGISTERED', initial: true, final: false, next: ['SUBMITTED', 'FAILED'], … }
+ */
 export function statusInfo(channel: Channel): StatusInfo[] {
   const lifecycle = lifecycleOf(channel);
   const { statuses } = lifecycle;
@@ -28,7 +32,11 @@ export function statusInfo(channel: Channel): StatusInfo[] {
   }));
 }
 
-/** `statuses <channel>`: always exit 0. */
+/**
+ * `statuses <channel>`: prints the catalog (text or JSON); always exit 0.
+ *
+ * @example runStatuses(io, 'email', true)
+ */
 export function runStatuses(io: CliIo, channel: Channel, json: boolean): number {
   const info = statusInfo(channel);
   if (json) {

@@ -20,7 +20,11 @@ export function toDot(source: DiagramSource, options?: DiagramOptions): string {
   return renderDot(extractDiagram(source, options));
 }
 
-/** Renders an already extracted {@link DiagramModel} as DOT. */
+/**
+ * Renders an already extracted {@link DiagramModel} as DOT.
+ *
+ * @example renderDot(extractDiagram('sms', { delays: { validity: 3_600_000 } }))
+ */
 export function renderDot(model: DiagramModel): string {
   const lines = [
     `digraph ${quote(model.name)} {`,

@@ -35,6 +35,8 @@ function isMachine(value: unknown): value is AnyStateMachine {
  * `compileLifecycle` once and remembered. Throws `LifecycleError`:
  * `unknown_channel` for anything else, `invalid_definition` for a machine
  * that is not a lifecycle.
+ *
+ * @example lifecycleForDiagram(myMachine).statuses // the machine's state keys, in order
  */
 export function lifecycleForDiagram(source: DiagramSource): CompiledLifecycle {
   const lifecycle = lifecycleOf(source as unknown);

@@ -29,7 +29,11 @@ export function toMermaid(source: DiagramSource, options?: DiagramOptions): stri
   return renderMermaid(extractDiagram(source, options));
 }
 
-/** Renders an already extracted {@link DiagramModel} as Mermaid. */
+/**
+ * Renders an already extracted {@link DiagramModel} as Mermaid.
+ *
+ * @example renderMermaid(extractDiagram('email'))
+ */
 export function renderMermaid(model: DiagramModel): string {
   const ids = new Map<string, string>();
   const lines = ['stateDiagram-v2'];

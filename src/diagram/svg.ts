@@ -31,6 +31,8 @@ export async function toSvg(source: DiagramSource, options?: DiagramOptions): Pr
 /**
  * Lays out any DOT text with the same Graphviz as {@link toSvg}; throws
  * Graphviz's error for invalid DOT.
+ *
+ * @example await renderDotToSvg('digraph { a -> b }')
  */
 export async function renderDotToSvg(dot: string): Promise<string> {
   return (await graphviz()).renderString(dot, { format: 'svg', engine: 'dot' });

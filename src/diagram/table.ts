@@ -22,7 +22,11 @@ export function toMarkdownTable(source: DiagramSource, options?: DiagramOptions)
   return renderMarkdownTable(extractDiagram(source, options));
 }
 
-/** Renders an already extracted {@link DiagramModel} as a Markdown table. */
+/**
+ * Renders an already extracted {@link DiagramModel} as a Markdown table.
+ *
+ * @example renderMarkdownTable(extractDiagram('email'))
+ */
 export function renderMarkdownTable(model: DiagramModel): string {
   const rows = ['| status | may be followed by | meaning |', '|---|---|---|'];
   for (const node of model.nodes) {
