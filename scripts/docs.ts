@@ -24,6 +24,7 @@ const CLI_EXAMPLES: readonly (readonly string[])[] = [
   ['check', 'email', 'REJECTED', 'DELIVERED', '--json'],
   ['diagram', 'sms', '--format', 'md', '--delay', 'validity=24h'],
   ['replay', 'examples/events.ndjson'],
+  ['replay', '--help'],
 ];
 
 /** Runs the CLI in process and returns what it printed and its exit code. */
@@ -74,6 +75,8 @@ async function readmeCli(): Promise<string> {
     'with rejected events or malformed lines; `2` bad usage (missing argument, unknown command, option or',
     'channel, unreadable file). Ignored events (duplicates, late reports) are normal and exit `0`.',
     'The example log contains rejected events and two malformed lines on purpose, so its replay exits `1`.',
+    '`replay -` reads stdin (`zcat events.ndjson.gz | npx delivery-lifecycle replay -`); logs of millions of',
+    'lines stream in memory bounded by the number of messages. Every command takes `--help`.',
     '',
   ];
   for (const argv of CLI_EXAMPLES) {

@@ -42,19 +42,19 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok; 1 a check not ok, or a log with rejected events or malformed lines; 2 bad usage.',
+      '\nExit codes: 0 ok; 1 a check not ok, or a log with rejected events or\nmalformed lines; 2 bad usage.',
     );
 
   program
     .command('statuses')
-    .description("list a channel's statuses, what they mean and what may follow")
+    .description('list statuses, meanings, what follows')
     .addArgument(channelArgument())
     .option('--json', 'print JSON')
     .action((channel: Channel, options: { json?: boolean }) => setCode(runStatuses(io, channel, options.json === true)));
 
   program
     .command('check')
-    .description('decide what a <to> report does to a message at <from>')
+    .description('judge a <to> report at status <from>')
     .addArgument(channelArgument())
     .argument('<from>', 'the current status')
     .argument('<to>', 'the reported status')
@@ -66,7 +66,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
 
   program
     .command('diagram')
-    .description('draw a lifecycle: Mermaid, Graphviz DOT, SVG or a Markdown table')
+    .description('draw as Mermaid, DOT, SVG or Markdown')
     .addArgument(channelArgument())
     .addOption(new Option('-f, --format <format>', 'output format').choices(DIAGRAM_FORMATS).default('mermaid'))
     .option('-o, --output <file>', 'write to a file instead of stdout')
@@ -77,11 +77,18 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
 
   program
     .command('replay')
-    .description('audit an NDJSON event log, streaming (- reads stdin)')
+    .description('audit an NDJSON event log (- = stdin)')
     .addHelpText(
       'after',
-      '\nOne JSON object a line: {"message": id, "channel": "sms"|"email", "status": name, "id"?: provider event id, "at"?: time}.\n' +
-        'Exit 1 when an event was rejected or a line was malformed; ignored (duplicate, late) events are normal.',
+      [
+        '',
+        'One JSON object a line:',
+        '  {"message": "m-1", "channel": "sms"|"email", "status": "DELIVERED",',
+        '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms}',
+        'Exit 1 when an event was rejected or a line was malformed; ignored',
+        '(duplicate, late) events are normal. A progress line is drawn on stderr',
+        'when it is a terminal.',
+      ].join('\n'),
     )
     .argument('<file>', 'the log file, or - to read stdin')
     .addOption(policyOption())
