@@ -41,8 +41,9 @@ export type StatusOf<C> = C extends 'sms'
       ? S
       : never;
 
-const SMS = compileLifecycle<SmsStatus>(smsMachine, { name: 'sms', vocabulary: STATUSES });
-const EMAIL = compileLifecycle<EmailStatus>(emailMachine, { name: 'email', vocabulary: STATUSES });
+// Compiled on first use, so importing the package costs only the machines' creation.
+let SMS: CompiledLifecycle<SmsStatus> | undefined;
+let EMAIL: CompiledLifecycle<EmailStatus> | undefined;
 
 /**
  * The compiled tables behind a channel, or `undefined` when `channel` is
@@ -51,8 +52,8 @@ const EMAIL = compileLifecycle<EmailStatus>(emailMachine, { name: 'email', vocab
 export function lifecycleOf<C extends ChannelRef>(channel: C): CompiledLifecycle<StatusOf<C>>;
 export function lifecycleOf(channel: unknown): CompiledLifecycle | undefined;
 export function lifecycleOf(channel: unknown): CompiledLifecycle | undefined {
-  if (channel === 'sms') return SMS;
-  if (channel === 'email') return EMAIL;
+  if (channel === 'sms') return SMS ?? (SMS = compileLifecycle(smsMachine, { name: 'sms', vocabulary: STATUSES }));
+  if (channel === 'email') return EMAIL ?? (EMAIL = compileLifecycle(emailMachine, { name: 'email', vocabulary: STATUSES }));
   return isCompiledLifecycle(channel) ? channel : undefined;
 }
 
@@ -69,7 +70,7 @@ export function requireLifecycle(channel: unknown): CompiledLifecycle {
 
 /** The id of `status` in `lifecycle`, or throws `unknown_status` / `inapplicable_status`. */
 export function requireStatusId(lifecycle: CompiledLifecycle, status: unknown, side: 'from' | 'to' = 'from'): number {
-  const id = lifecycle.ids.get(status as string);
+  const id = lifecycle.lookup.get(status as string);
   if (id !== undefined && id >= 0) return id;
   const code = id === undefined ? 'unknown_status' : 'inapplicable_status';
   throw new LifecycleError(code, describeRejection(code, { channel: lifecycle.name, side, status }), {
@@ -95,7 +96,7 @@ export function statusesFor<C extends ChannelRef>(channel: C): readonly StatusOf
 export function isApplicable(channel: unknown, status: unknown): boolean {
   const lifecycle = lifecycleOf(channel);
   if (lifecycle === undefined) return false;
-  const id = lifecycle.ids.get(status as string);
+  const id = lifecycle.lookup.get(status as string);
   return id !== undefined && id >= 0;
 }
 

@@ -1,5 +1,6 @@
 import { initialTransition, type AnyStateMachine } from 'xstate';
 import { LifecycleError } from './errors';
+import { buildLookup, type NameLookup } from './internal/lookup';
 
 /** A timed transition: `to` happens by itself after `delay` in `from`. */
 export interface TimerEdge {
@@ -7,7 +8,10 @@ export interface TimerEdge {
   readonly to: number;
   /** The machine's delay: a number of ms or the name of a delay in `setup({ delays })`. */
   readonly delay: number | string;
-  /** The delay in ms for the machine's default input, when it can be computed. */
+  /**
+   * The delay in ms for the machine's default input, when it can be computed
+   * (worked out on first read, so loading the package runs no actor).
+   */
   readonly delayMs: number | undefined;
 }
 
@@ -52,6 +56,8 @@ export interface CompiledLifecycle<S extends string = string> {
    * friends are simply absent.
    */
   readonly ids: ReadonlyMap<string, number>;
+  /** The same content as `ids`, behind the fastest exact lookup found for these names (the hot path's). */
+  readonly lookup: NameLookup;
   /** The state description of each status, by id. */
   readonly descriptions: readonly string[];
   /** 1 where the status is final, by id. */
@@ -138,12 +144,7 @@ export function compileLifecycle<S extends string = string>(
         if (AFTER_EVENT.test(event)) {
           if (target === undefined) throw invalid(name, `the timer in ${node.key} has no target`);
           const delay = (t as { delay?: unknown }).delay;
-          timers.push({
-            from,
-            to: ids.get(target.key) as number,
-            delay: typeof delay === 'number' || typeof delay === 'string' ? delay : String(delay),
-            delayMs: delayMs(machine, delay, delays),
-          });
+          timers.push(timerEdge(machine, from, ids.get(target.key) as number, delay, delays));
           continue;
         }
         const to = ids.get(event);
@@ -211,6 +212,7 @@ export function compileLifecycle<S extends string = string>(
     initial,
     vocabulary: Object.freeze(vocabulary),
     ids,
+    lookup: buildLookup(ids),
     descriptions: Object.freeze(nodes.map((node) => node.description ?? '')),
     final,
     edges,
@@ -257,6 +259,25 @@ function shortestPathBetween(next: readonly (readonly number[])[], from: number,
   const path: number[] = [];
   for (let at = parent.get(to) as number; at !== from; at = parent.get(at) as number) path.unshift(at);
   return Object.freeze(path);
+}
+
+function timerEdge(
+  machine: AnyStateMachine,
+  from: number,
+  to: number,
+  delay: unknown,
+  delays: Record<string, unknown>,
+): TimerEdge {
+  let ms: number | undefined | null = null;
+  return Object.freeze({
+    from,
+    to,
+    delay: typeof delay === 'number' || typeof delay === 'string' ? delay : String(delay),
+    get delayMs(): number | undefined {
+      if (ms === null) ms = delayMs(machine, delay, delays);
+      return ms;
+    },
+  });
 }
 
 function delayMs(machine: AnyStateMachine, delay: unknown, delays: Record<string, unknown>): number | undefined {

@@ -66,6 +66,13 @@ export { emailMachine, type EmailContext } from '../machines/email';
 export type { StatusEvent } from '../machines/shared';
 export { DEFAULT_SMS_VALIDITY_MS, smsMachine, type SmsContext, type SmsInput } from '../machines/sms';
 export {
+  defineChannel,
+  type ChannelContext,
+  type ChannelDefinition,
+  type StatusDefinition,
+  type TimerDefinition,
+} from './channel';
+export {
   createReplay,
   replayLines,
   type MalformedLine,

@@ -23,7 +23,7 @@ const foldedOf = perLifecycle((lifecycle: CompiledLifecycle) => {
 export function parseStatus<C extends ChannelRef>(channel: C, input: unknown): StatusOf<C> {
   const lifecycle = requireLifecycle(channel);
   const name = typeof input === 'string' ? foldedOf(lifecycle).get(input.trim().toLowerCase()) : undefined;
-  const id = name === undefined ? undefined : lifecycle.ids.get(name);
+  const id = name === undefined ? undefined : lifecycle.lookup.get(name);
   if (name !== undefined && id !== undefined && id !== INAPPLICABLE) return name as StatusOf<C>;
   const code = name === undefined ? 'unknown_status' : 'inapplicable_status';
   throw new LifecycleError(code, describeRejection(code, { channel: lifecycle.name, status: input }), {

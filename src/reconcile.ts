@@ -87,8 +87,8 @@ export function applyStatus<C extends ChannelRef>(
 ): ApplyResult<StatusOf<C>> {
   const lifecycle = lifecycleOf(channel as unknown) ?? requireLifecycle(channel);
   const policy = policyOf(options);
-  const c = lifecycle.ids.get(current);
-  const x = lifecycle.ids.get(incoming as string);
+  const c = lifecycle.lookup.get(current);
+  const x = lifecycle.lookup.get(incoming as string);
   if (c === undefined || c < 0) return invalidCurrent(lifecycle, current);
   if (x === undefined || x < 0) return rejectStatus(lifecycle, current, x, incoming) as ApplyResult<StatusOf<C>>;
   return decisionsOf(lifecycle)[policy][c * lifecycle.size + x] as ApplyResult<StatusOf<C>>;

@@ -80,8 +80,8 @@ export const RELATION_CODES = [
 export function canTransition(channel: unknown, from: unknown, to: unknown): boolean {
   const lifecycle = lifecycleOf(channel);
   if (lifecycle === undefined) return false;
-  const f = lifecycle.ids.get(from as string);
-  const t = lifecycle.ids.get(to as string);
+  const f = lifecycle.lookup.get(from as string);
+  const t = lifecycle.lookup.get(to as string);
   if (f === undefined || t === undefined || f < 0 || t < 0) return false;
   return lifecycle.edges[f * lifecycle.size + t] === 1;
 }
@@ -109,9 +109,9 @@ export function checkTransition(channel: unknown, from: unknown, to: unknown): T
   if (lifecycle === undefined) {
     return { ok: false, code: 'unknown_channel', channel, message: describeRejection('unknown_channel', { channel }) };
   }
-  const f = lifecycle.ids.get(from as string);
+  const f = lifecycle.lookup.get(from as string);
   if (f === undefined || f < 0) return statusRejection(lifecycle, f, 'from', from);
-  const t = lifecycle.ids.get(to as string);
+  const t = lifecycle.lookup.get(to as string);
   if (t === undefined || t < 0) return statusRejection(lifecycle, t, 'to', to);
   return checksOf(lifecycle)[f * lifecycle.size + t];
 }
