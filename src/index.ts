@@ -74,3 +74,13 @@ export {
   type StatusDefinition,
   type TimerDefinition,
 } from './channel';
+export {
+  createReplay,
+  replayLines,
+  type MalformedLine,
+  type RejectedMessage,
+  type Replay,
+  type ReplayCounts,
+  type ReplayOptions,
+  type ReplaySummary,
+} from './replay';

@@ -1,0 +1,132 @@
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CHANNELS, type Channel } from '../catalog';
+import type { Policy } from '../reconcile';
+import { runCheck } from './check';
+import { DIAGRAM_FORMATS, runDiagram, type DiagramFormat } from './diagram';
+import { parseDelay } from './duration';
+import { EXIT, UsageError, type CliIo } from './io';
+import { runReplay } from './replay';
+import { runStatuses } from './statuses';
+
+const POLICIES = ['tolerant', 'strict'] as const;
+
+function channelArgument(): Argument {
+  return new Argument('<channel>', 'the channel').choices(CHANNELS);
+}
+
+function policyOption(): Option {
+  return new Option('--policy <policy>', 'strict: legal transitions only; tolerant: also early events, ignoring late and repeated ones')
+    .choices(POLICIES)
+    .default('tolerant');
+}
+
+function count(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+/** The command tree; `setCode` receives each command's exit code. */
+function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
+  const program = new Command('delivery-lifecycle')
+    .description('Inspect the SMS and e-mail delivery-status lifecycles and audit event logs against them.')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      getOutHelpWidth: () => io.columns,
+      getErrHelpWidth: () => io.columns,
+      getOutHasColors: () => io.colors,
+      getErrHasColors: () => io.colors,
+    })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok; 1 a check not ok, or a log with rejected events or\nmalformed lines; 2 bad usage.',
+    );
+
+  program
+    .command('statuses')
+    .description('list statuses, meanings, what follows')
+    .addArgument(channelArgument())
+    .option('--json', 'print JSON')
+    .action((channel: Channel, options: { json?: boolean }) => setCode(runStatuses(io, channel, options.json === true)));
+
+  program
+    .command('check')
+    .description('judge a <to> report at status <from>')
+    .addArgument(channelArgument())
+    .argument('<from>', 'the current status')
+    .argument('<to>', 'the reported status')
+    .addOption(policyOption())
+    .option('--json', 'print JSON')
+    .action((channel: Channel, from: string, to: string, options: { policy: Policy; json?: boolean }) =>
+      setCode(runCheck(io, channel, from, to, options.policy, options.json === true)),
+    );
+
+  program
+    .command('diagram')
+    .description('draw as Mermaid, DOT, SVG or Markdown')
+    .addArgument(channelArgument())
+    .addOption(new Option('-f, --format <format>', 'output format').choices(DIAGRAM_FORMATS).default('mermaid'))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--delay <name=duration>', 'label a timer with another delay, e.g. validity=24h (repeatable)', parseDelay)
+    .action(async (channel: Channel, options: { format: DiagramFormat; output?: string; delay?: Record<string, number> }) =>
+      setCode(await runDiagram(io, channel, options.format, options.output, { delays: options.delay })),
+    );
+
+  program
+    .command('replay')
+    .description('audit an NDJSON event log (- = stdin)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'One JSON object a line:',
+        '  {"message": "m-1", "channel": "sms"|"email", "status": "DELIVERED",',
+        '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms}',
+        'Exit 1 when an event was rejected or a line was malformed; ignored',
+        '(duplicate, late) events are normal. A progress line is drawn on stderr',
+        'when it is a terminal.',
+      ].join('\n'),
+    )
+    .argument('<file>', 'the log file, or - to read stdin')
+    .addOption(policyOption())
+    .option('--json', 'print the summary as JSON')
+    .option('--list <n>', 'how many malformed lines and rejected messages to list', count, 20)
+    .action(async (file: string, options: { policy: Policy; json?: boolean; list: number }) =>
+      setCode(await runReplay(io, file, options.policy, options.json === true, options.list)),
+    );
+
+  return program;
+}
+
+/**
+ * Runs the command line `argv` (without `node` and the script) and resolves
+ * to its exit code; never rejects for bad input and never calls
+ * `process.exit`. Output goes to `io`.
+ *
+ * @example
+ * const code = await run(['check', 'sms', 'SUBMITTED', 'DELIVERED'], io)
+ */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return EXIT.usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}

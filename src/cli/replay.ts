@@ -1,0 +1,102 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Policy } from '../reconcile';
+import { createReplay, type ReplaySummary } from '../replay';
+import { UsageError, type CliIo } from './io';
+import { Progress } from './progress';
+
+/** How often (in lines) the progress line is considered for a redraw. */
+const PROGRESS_EVERY = 4096;
+
+/**
+ * Streams `file` (or stdin for `-`) through {@link createReplay}, drawing
+ * progress on stderr only when it is a terminal. Throws {@link UsageError}
+ * when the file cannot be read.
+ *
+ * @example (await replayFile(io, 'examples/events.ndjson', 'tolerant', 20)).counts
+ */
+export async function replayFile(io: CliIo, file: string, policy: Policy, maxListed: number): Promise<ReplaySummary> {
+  let input: NodeJS.ReadableStream & { bytesRead?: number };
+  let total = 0;
+  if (file === '-') input = io.stdin;
+  else {
+    const path = resolve(io.cwd, file);
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new Error('not a file');
+      total = info.size;
+    } catch (error) {
+      throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    input = createReadStream(path);
+  }
+  const progress = io.stderrIsTTY ? new Progress(io.stderr, total) : undefined;
+  const replay = createReplay({ policy, maxListed });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const text of lines) {
+      replay.line(text, ++n);
+      if (progress !== undefined && n % PROGRESS_EVERY === 0) progress.update(n, input.bytesRead ?? 0);
+    }
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  } finally {
+    progress?.done();
+  }
+  return replay.summary();
+}
+
+function counted(counts: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(counts)
+    .filter(([code, count]) => code !== 'total' && count > 0)
+    .map(([code, count]) => `${code} ${count}`);
+  return parts.join(', ');
+}
+
+/**
+ * The summary as text for people.
+ *
+ * @example io.stdout.write(formatSummary('-', summary))
+ */
+export function formatSummary(file: string, summary: ReplaySummary): string {
+  const { counts } = summary;
+  const out = [
+    `${file === '-' ? 'stdin' : file} (${summary.policy}): ${summary.lines} lines, ${summary.events} events, ${summary.messages} messages`,
+    '',
+    'Final statuses',
+  ];
+  for (const [channel, totals] of Object.entries(summary.statuses)) {
+    for (const [status, count] of Object.entries(totals)) {
+      if (count > 0) out.push(`  ${channel.padEnd(6)} ${status.padEnd(14)} ${String(count).padStart(6)}`);
+    }
+  }
+  out.push('', 'Events');
+  for (const outcome of ['applied', 'ignored', 'rejected'] as const) {
+    const detail = counted(counts[outcome]);
+    out.push(`  ${outcome.padEnd(9)} ${String(counts[outcome].total).padStart(6)}${detail ? `  (${detail})` : ''}`);
+  }
+  const { malformed, rejectedMessages } = summary;
+  out.push('', `Malformed lines: ${malformed.count}`);
+  for (const m of malformed.lines) out.push(`  line ${m.line}: ${m.reason}`);
+  if (malformed.count > malformed.lines.length) out.push(`  … and ${malformed.count - malformed.lines.length} more`);
+  out.push('', `Messages with rejected events: ${rejectedMessages.count}`);
+  for (const m of rejectedMessages.messages) {
+    out.push(`  ${m.message} (${m.channel}) line ${m.line}: ${m.status} while ${m.current}: ${m.code}`);
+  }
+  if (rejectedMessages.count > rejectedMessages.messages.length) out.push(`  … and ${rejectedMessages.count - rejectedMessages.messages.length} more`);
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * `replay <file|->`: exit 1 when any event was rejected or any line malformed, else 0.
+ *
+ * @example await runReplay(io, '-', 'tolerant', true, 20)
+ */
+export async function runReplay(io: CliIo, file: string, policy: Policy, json: boolean, maxListed: number): Promise<number> {
+  const summary = await replayFile(io, file, policy, maxListed);
+  io.stdout.write(json ? `${JSON.stringify({ file, ...summary }, null, 2)}\n` : formatSummary(file, summary));
+  return summary.counts.rejected.total > 0 || summary.malformed.count > 0 ? 1 : 0;
+}

@@ -1,0 +1,284 @@
+import { CHANNELS, lifecycleOf, type ChannelRef } from './catalog';
+import type { CompiledLifecycle } from './compile';
+import { LifecycleError, TRANSITION_CODES } from './errors';
+import { show } from './messages';
+import { applyStatus, readReport, type ApplyCode, type ApplyOptions, type Policy } from './reconcile';
+
+/** Options of {@link createReplay}. */
+export interface ReplayOptions {
+  /** How out-of-order events are treated, as in `applyStatus`. Default `'tolerant'`. */
+  readonly policy?: Policy;
+  /**
+   * How many provider event ids are remembered per message to recognise a
+   * repeated callback (oldest forgotten first). Default 32. A forgotten id
+   * that comes back is still judged by its status, so it can at worst be
+   * counted as a duplicate or stale status instead of a duplicate id.
+   */
+  readonly maxSeenIdsPerMessage?: number;
+  /** How many malformed lines and messages with rejected events the summary lists (all are counted). Default 100. */
+  readonly maxListed?: number;
+  /**
+   * The channels a line's `channel` may name (built-in names or compiled
+   * lifecycles, matched by their `name`). Default `['sms', 'email']`.
+   */
+  readonly channels?: readonly ChannelRef[];
+}
+
+/** A line that is not an event: bad JSON, a missing or mistyped field, an unknown channel. */
+export interface MalformedLine {
+  /** The line number the caller passed. */
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** A message with at least one rejected event, described by its first rejection. */
+export interface RejectedMessage {
+  readonly message: string;
+  readonly channel: string;
+  /** Line number of the first rejected event. */
+  readonly line: number;
+  /** The status that line reported. */
+  readonly status: string;
+  /** The message's status when that event arrived. */
+  readonly current: string;
+  readonly code: ApplyCode;
+  readonly reason: string;
+}
+
+/** Counts by outcome and code; every key is present, zeros included. */
+export interface ReplayCounts {
+  /** `legal`: a direct transition; `skipped`: an early event applied with the statuses it implies (tolerant only). */
+  readonly applied: { readonly total: number; readonly legal: number; readonly skipped: number };
+  /** Repeated (same status, or an event id seen before) and late events: normal, nothing changes (tolerant only). */
+  readonly ignored: { readonly total: number; readonly duplicate: number; readonly stale: number };
+  /** Events that could not be applied, by reason. */
+  readonly rejected: { readonly total: number } & { readonly [C in ApplyCode]: number };
+}
+
+/** What a replay found so far. A plain, JSON-serialisable object; a new one for every call. */
+export interface ReplaySummary {
+  readonly policy: Policy;
+  /** Lines passed to `line()`, blank ones included. */
+  readonly lines: number;
+  /** Well-formed event lines (applied + ignored + rejected). */
+  readonly events: number;
+  /** Distinct messages seen in well-formed lines. */
+  readonly messages: number;
+  /** Per channel, how many messages end in each status (every status of the channel listed, zeros included). */
+  readonly statuses: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly counts: ReplayCounts;
+  /** Lines that are not events: all counted, the first `maxListed` listed in order. */
+  readonly malformed: { readonly count: number; readonly lines: readonly MalformedLine[] };
+  /** Messages with at least one rejected event: all counted, the first `maxListed` listed in order. */
+  readonly rejectedMessages: { readonly count: number; readonly messages: readonly RejectedMessage[] };
+}
+
+/** A streaming replay: feed it lines, ask for the summary at any time. */
+export interface Replay {
+  /**
+   * Processes one line of an NDJSON event log (without its line break;
+   * a trailing `\r` is fine). Synchronous and never throws for any text: a
+   * blank line is skipped, a malformed one is counted with `lineNumber`, an
+   * event is folded into its message's status with `applyStatus`.
+   */
+  line(text: string, lineNumber: number): void;
+  /** What was found so far; call it as often as you like (it walks the messages, so not per line). */
+  summary(): ReplaySummary;
+}
+
+const APPLY_CODES = TRANSITION_CODES.filter((code): code is ApplyCode => code !== 'unknown_channel');
+
+/** One message: a few pointers, however many lines it has. */
+class MessageState {
+  rejected = false;
+  /** Ring of recent event ids; allocated on the first id. */
+  seen: string[] | null = null;
+  seenNext = 0;
+  constructor(
+    readonly lifecycle: CompiledLifecycle,
+    public status: string,
+  ) {}
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new LifecycleError('invalid_argument', `${name} must be a non-negative integer, got ${show(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Replays an event log line by line in memory bounded by the number of
+ * messages (one small record each, with at most `maxSeenIdsPerMessage` event
+ * ids), not by the number of lines. Each line is one JSON object
+ * `{ "message": string, "channel": string, "status": string, "id"?: string, "at"?: string | number }`;
+ * each message starts in its channel's initial status and its events are
+ * folded in arrival order with `applyStatus`, exactly as `reconcile` folds
+ * them (an event id seen before for the message is an ignored `duplicate`).
+ *
+ * Malformed lines (not JSON, not an object, `message` not a non-empty
+ * string, unknown `channel`, `status` not a string, an `id` or `at` of the
+ * wrong type, or a `channel` other than the message's earlier lines) are
+ * counted and listed with their line number; the rest is still processed.
+ * A status name the channel does not know is not malformed: it is a rejected
+ * event (`unknown_status` / `inapplicable_status`).
+ *
+ * Throws `LifecycleError('invalid_argument')` only for bad options.
+ *
+ * @example
+ * const replay = createReplay({ policy: 'tolerant' })
+ * let n = 0
+ * for await (const text of readline.createInterface({ input })) replay.line(text, ++n)
+ * const { counts, statuses, malformed } = replay.summary()
+ */
+export function createReplay(options: ReplayOptions = {}): Replay {
+  const policy: Policy = options.policy ?? 'tolerant';
+  if (policy !== 'tolerant' && policy !== 'strict') {
+    throw new LifecycleError('invalid_argument', `policy must be 'strict' or 'tolerant', got ${show(policy)}`);
+  }
+  const maxSeen = positiveInteger(options.maxSeenIdsPerMessage, 'maxSeenIdsPerMessage', 32);
+  const maxListed = positiveInteger(options.maxListed, 'maxListed', 100);
+  const channels = new Map<string, CompiledLifecycle>();
+  for (const channel of options.channels ?? CHANNELS) {
+    const lifecycle = lifecycleOf(channel as unknown);
+    if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be channel names or compiled lifecycles, got ${show(channel)}`);
+    channels.set(lifecycle.name, lifecycle);
+  }
+  const applyOptions: ApplyOptions = { policy };
+  const messages = new Map<string, MessageState>();
+  let lines = 0;
+  let events = 0;
+  let legal = 0;
+  let skipped = 0;
+  let duplicate = 0;
+  let stale = 0;
+  const rejectedBy = Object.fromEntries(APPLY_CODES.map((code) => [code, 0])) as Record<ApplyCode, number>;
+  let rejected = 0;
+  let malformedCount = 0;
+  const malformed: MalformedLine[] = [];
+  let rejectedMessageCount = 0;
+  const rejectedMessages: RejectedMessage[] = [];
+
+  function bad(line: number, reason: string): void {
+    malformedCount++;
+    if (malformed.length < maxListed) malformed.push({ line, reason });
+  }
+
+  function line(text: string, lineNumber: number): void {
+    lines++;
+    if (typeof text !== 'string') return bad(lineNumber, `not a line of text: ${show(text)}`);
+    if (text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return bad(lineNumber, 'not valid JSON');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(lineNumber, 'not a JSON object');
+    const event = value as Record<string, unknown>;
+    const id = event.message;
+    if (typeof id !== 'string' || id === '') {
+      return bad(lineNumber, id === undefined ? 'missing "message"' : `"message" must be a non-empty string, got ${show(id)}`);
+    }
+    const channelName = event.channel;
+    if (channelName === undefined) return bad(lineNumber, 'missing "channel"');
+    const lifecycle = typeof channelName === 'string' ? channels.get(channelName) : undefined;
+    if (lifecycle === undefined) return bad(lineNumber, `unknown channel ${show(channelName)}`);
+    const status = event.status;
+    if (typeof status !== 'string') {
+      return bad(lineNumber, status === undefined ? 'missing "status"' : `"status" must be a string, got ${show(status)}`);
+    }
+    const report = readReport(event);
+    if (typeof report === 'string') return bad(lineNumber, report);
+    let state = messages.get(id);
+    if (state === undefined) {
+      state = new MessageState(lifecycle, lifecycle.statuses[lifecycle.initial]);
+      messages.set(id, state);
+    } else if (state.lifecycle !== lifecycle) {
+      return bad(lineNumber, `message ${show(id)} is ${state.lifecycle.name}, not ${lifecycle.name}`);
+    }
+    events++;
+    const eventId = report.id;
+    if (eventId !== undefined && maxSeen > 0) {
+      if (state.seen === null) state.seen = [];
+      else if (state.seen.includes(eventId)) {
+        duplicate++;
+        return;
+      }
+      if (state.seen.length < maxSeen) state.seen.push(eventId);
+      else {
+        state.seen[state.seenNext] = eventId;
+        state.seenNext = (state.seenNext + 1) % maxSeen;
+      }
+    }
+    const result = applyStatus(lifecycle, state.status, status, applyOptions);
+    if (result.outcome === 'applied') {
+      if (result.code === 'skipped') skipped++;
+      else legal++;
+      state.status = result.status;
+    } else if (result.outcome === 'ignored') {
+      if (result.code === 'duplicate') duplicate++;
+      else stale++;
+    } else {
+      rejected++;
+      rejectedBy[result.code]++;
+      if (!state.rejected) {
+        state.rejected = true;
+        rejectedMessageCount++;
+        if (rejectedMessages.length < maxListed) {
+          rejectedMessages.push({
+            message: id,
+            channel: lifecycle.name,
+            line: lineNumber,
+            status,
+            current: state.status,
+            code: result.code,
+            reason: result.message,
+          });
+        }
+      }
+    }
+  }
+
+  function summary(): ReplaySummary {
+    const statuses: Record<string, Record<string, number>> = {};
+    for (const [name, lifecycle] of channels) {
+      const totals: Record<string, number> = {};
+      for (const status of lifecycle.statuses) totals[status] = 0;
+      statuses[name] = totals;
+    }
+    for (const state of messages.values()) statuses[state.lifecycle.name][state.status]++;
+    return {
+      policy,
+      lines,
+      events,
+      messages: messages.size,
+      statuses,
+      counts: {
+        applied: { total: legal + skipped, legal, skipped },
+        ignored: { total: duplicate + stale, duplicate, stale },
+        rejected: { total: rejected, ...rejectedBy },
+      },
+      malformed: { count: malformedCount, lines: malformed.slice() },
+      rejectedMessages: { count: rejectedMessageCount, messages: rejectedMessages.slice() },
+    };
+  }
+
+  return { line, summary };
+}
+
+/**
+ * Replays a whole log held in memory (an array or any iterable of lines,
+ * numbered from 1) and returns its summary. Same rules as {@link createReplay};
+ * throws only for bad options.
+ *
+ * @example
+ * replayLines(text.split('\n')).counts.rejected.total
+ */
+export function replayLines(lines: Iterable<string>, options?: ReplayOptions): ReplaySummary {
+  const replay = createReplay(options);
+  let n = 0;
+  for (const text of lines) replay.line(text, ++n);
+  return replay.summary();
+}
