@@ -65,3 +65,16 @@ export {
 export { emailMachine, type EmailContext } from '../machines/email';
 export type { StatusEvent } from '../machines/shared';
 export { DEFAULT_SMS_VALIDITY_MS, smsMachine, type SmsContext, type SmsInput } from '../machines/sms';
+export {
+  DEFAULT_MAX_SEEN_IDS,
+  TRACKER_SNAPSHOT_VERSION,
+  createTracker,
+  restoreTracker,
+  type InvalidEvent,
+  type RestoreOptions,
+  type TrackResult,
+  type Tracker,
+  type TrackerEntry,
+  type TrackerOptions,
+  type TrackerSnapshot,
+} from './tracker';
