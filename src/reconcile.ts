@@ -98,7 +98,11 @@ const TOLERANT = 0;
 const STRICT = 1;
 
 function policyOf(options: ApplyOptions | undefined): typeof TOLERANT | typeof STRICT {
-  const policy = options?.policy;
+  if (options === undefined) return TOLERANT;
+  if (typeof options !== 'object' || options === null) {
+    throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
+  }
+  const policy = options.policy;
   if (policy === undefined || policy === 'tolerant') return TOLERANT;
   if (policy === 'strict') return STRICT;
   throw new LifecycleError('invalid_argument', `policy must be 'strict' or 'tolerant', got ${show(policy)}`);
@@ -223,10 +227,13 @@ export function reconcile<C extends ChannelRef>(
 ): ReconcileResult<StatusOf<C>> {
   const lifecycle = requireLifecycle(channel);
   type S = StatusOf<C>;
+  policyOf(options);
+  if (typeof (events as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
+    throw new LifecycleError('invalid_argument', `events must be iterable, got ${show(events)}`);
+  }
   let status = (options.from === undefined
     ? lifecycle.statuses[lifecycle.initial]
     : lifecycle.statuses[requireStatusId(lifecycle, options.from, 'from')]) as S;
-  policyOf(options);
   const history: HistoryEntry<S>[] = [];
   const ignored: UnappliedReport[] = [];
   const rejected: UnappliedReport[] = [];
