@@ -498,22 +498,22 @@ function readSnapshot(data: unknown, channels: readonly CompiledLifecycle[], now
     if (countsGiven[key] !== counts[id]) fail(`counts.${key} is ${show(countsGiven[key])} but the history has ${counts[id]}`);
   }
 
-  // Ids are remembered first seen, first forgotten, so those still remembered
-  // are the newest: once one history id is remembered, every later one is too, in order.
+  // Ids are remembered in order and forgotten oldest first, so `seen` is the
+  // newest part of that order. The history's ids are a subsequence of it: its
+  // newest ids must appear in `seen` in the same order, and older ones may
+  // only be missing (or repeat, an id forgotten then applied again) if
+  // something was forgotten, i.e. `seen` is full.
   const order = [...seen];
-  let position = -1;
-  const historyIds = new Set<string>();
-  for (const e of history) {
-    if (e.id === undefined) continue;
-    if (historyIds.has(e.id)) fail(`event id ${show(e.id)} was applied twice`);
-    historyIds.add(e.id);
-    const at = order.indexOf(e.id);
+  let pointer = order.length;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const id = history[i].id;
+    if (id === undefined) continue;
+    const at = pointer === 0 ? -1 : order.lastIndexOf(id, pointer - 1);
     if (at < 0) {
-      if (position >= 0 || seen.size < maxSeenIds) fail(`event id ${show(e.id)} of the history is missing from seen`);
-      continue;
+      if (seen.size < maxSeenIds) fail(`event id ${show(id)} of history[${i}] is missing from seen, or out of order`);
+      break;
     }
-    if (at < position) fail(`seen does not keep the history's ids in order (${show(e.id)})`);
-    position = at;
+    pointer = at;
   }
 
   return {

@@ -89,6 +89,14 @@ describe('createTracker', () => {
     expect(t.opens).toBe(2);
   });
 
+  test('a forgotten id applied again still saves a snapshot that restores', () => {
+    const t = createTracker('email', { now: () => T0, maxSeenIds: 2 });
+    for (const [status, id] of [['DELIVERED', 'x'], ['OPEN', 'a'], ['OPEN', 'b'], ['OPEN', 'c'], ['OPEN', 'a']]) t.apply({ status, id });
+    expect(t.opens).toBe(4);
+    const restored = restoreTracker(JSON.stringify(t));
+    expect([restored.opens, restored.hasSeen('a'), restored.hasSeen('b')]).toEqual([4, true, false]);
+  });
+
   test('the history, counts and snapshot a caller gets are copies', () => {
     const t = createTracker('email', { now: () => T0 });
     t.apply({ status: 'DELIVERED' });
@@ -145,8 +153,9 @@ describe('restoreTracker refuses what is not a legal snapshot', () => {
     ['an index at or after received', edit((s) => (s.received = 1)), /not below the 1 events received|seen holds 2 ids/],
     ['a seen id twice', edit((s) => (s.seen = ['d1', 'd1'])), /twice/],
     ['more seen ids than the bound', edit((s) => (s.maxSeenIds = 1)), /more than maxSeenIds/],
-    ['a history id missing from seen', edit((s) => (s.seen = ['o1'])), /d1.*missing from seen/],
-    ['seen ids out of order', edit((s) => (s.seen = ['o1', 'd1'])), /in order/],
+    ['a history id missing from seen', edit((s) => (s.seen = ['o1'])), /d1 of history\[0\] is missing from seen/],
+    ['seen ids out of order', edit((s) => (s.seen = ['o1', 'd1'])), /d1.*out of order/],
+    ['an id applied twice while nothing was forgotten', edit((s) => { s.history[2].id = 'd1'; s.seen = ['d1']; s.received = 2; }), /missing from seen/],
     ['a non-string seen id', edit((s) => (s.seen = [5 as never])), /not an event id/],
     ['a since that is not when the status began', edit((s) => (s.since = T0)), /since/],
     ['delays of the wrong length', edit((s) => (s.delays = [1000])), /delays/],
