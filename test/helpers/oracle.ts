@@ -3,8 +3,8 @@ import { STATUSES } from '../../src';
 
 /**
  * The lifecycle graph as xstate itself runs it, found by breadth-first search
- * over real snapshots (`snapshot.can` + `transition`) with every catalog name
- * as an event. Independent of the compiled tables under test.
+ * over real snapshots (`snapshot.can` + `transition`) with every name of the
+ * channel's vocabulary as an event. Independent of the compiled tables under test.
  */
 export interface Oracle {
   readonly initial: string;
@@ -26,7 +26,7 @@ export interface Oracle {
 
 const cache = new Map<AnyStateMachine, Oracle>();
 
-export function oracleFor(machine: AnyStateMachine): Oracle {
+export function oracleFor(machine: AnyStateMachine, words: readonly string[] = STATUSES): Oracle {
   const hit = cache.get(machine);
   if (hit) return hit;
   const [start] = initialTransition(machine, undefined);
@@ -35,12 +35,20 @@ export function oracleFor(machine: AnyStateMachine): Oracle {
   const final = new Set<string>();
   const queue: AnyMachineSnapshot[] = [start];
   const visited = new Set([initial]);
+  const timers = new Map<string, string>();
+  const states = (machine.config.states ?? {}) as Record<string, { after?: Record<string, { target?: string } | string> }>;
+  for (const [from, config] of Object.entries(states)) {
+    for (const t of Object.values(config.after ?? {})) {
+      const target = typeof t === 'string' ? t : t.target;
+      if (target) timers.set(from, target.replace(/^\./, ''));
+    }
+  }
   for (let i = 0; i < queue.length; i++) {
     const snap = queue[i];
     const from = String(snap.value);
     edges.set(from, new Set());
     if (snap.status === 'done') final.add(from);
-    for (const word of STATUSES) {
+    for (const word of words) {
       if (!snap.can({ type: word })) continue;
       const [next] = transition(machine, snap, { type: word });
       const to = String(next.value);
@@ -50,13 +58,11 @@ export function oracleFor(machine: AnyStateMachine): Oracle {
         queue.push(next);
       }
     }
-  }
-  const timers = new Map<string, string>();
-  const states = (machine.config.states ?? {}) as Record<string, { after?: Record<string, { target?: string } | string> }>;
-  for (const [from, config] of Object.entries(states)) {
-    for (const t of Object.values(config.after ?? {})) {
-      const target = typeof t === 'string' ? t : t.target;
-      if (target) timers.set(from, target.replace(/^\./, ''));
+    // A status only a timer reaches: continue the search from it.
+    const timed = timers.get(from);
+    if (timed !== undefined && !visited.has(timed)) {
+      visited.add(timed);
+      queue.push(machine.resolveState({ value: timed, context: snap.context }));
     }
   }
   const step = (s: string): string[] => [...(edges.get(s) ?? [])].filter((t) => t !== s).concat(timers.has(s) ? [timers.get(s)!] : []);

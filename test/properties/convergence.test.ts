@@ -1,11 +1,11 @@
 import * as fc from 'fast-check';
 import { createTracker, reconcile } from '../../src';
 import { webhookStreamArb } from '../../src/testing';
-import { BUILT_IN, RUNS } from '../helpers/channels';
+import { RUNS, UNDER_TEST } from '../helpers/channels';
 
 // LIFECYCLE.md: for any legal path, any arrival order of its reports, with
 // repeats, must end at the path's last status under the tolerant rule.
-describe.each(BUILT_IN)('convergence on $channel', ({ channel, oracle }) => {
+describe.each(UNDER_TEST)('convergence on $name', ({ channel, oracle }) => {
   test('the tolerant fold ends at the last status of the path, whatever the arrival order', () => {
     fc.assert(
       fc.property(webhookStreamArb(channel), ({ path, events }) => {

@@ -1,11 +1,11 @@
 import * as fc from 'fast-check';
 import { createTracker, reconcile, type HistoryEntry } from '../../src';
 import { webhookStreamArb } from '../../src/testing';
-import { BUILT_IN, RUNS } from '../helpers/channels';
+import { RUNS, UNDER_TEST } from '../helpers/channels';
 
 const withoutIndex = (history: readonly HistoryEntry[]) => history.map(({ index: _index, ...rest }) => rest);
 
-describe.each(BUILT_IN)('idempotence on $channel', ({ channel }) => {
+describe.each(UNDER_TEST)('idempotence on $name', ({ channel }) => {
   // A stream plus one of its events (with an id) repeated later: a provider retry.
   const retried = webhookStreamArb(channel)
     .filter(({ events }) => events.some((e) => e.id !== undefined))

@@ -1,20 +1,21 @@
 import * as fc from 'fast-check';
-import { STATUSES, createTracker, isLifecycleError, restoreTracker } from '../../src';
+import { createTracker, isLifecycleError, restoreTracker, type TrackerOptions } from '../../src';
 import { webhookStreamArb } from '../../src/testing';
-import { BUILT_IN, RUNS } from '../helpers/channels';
+import { RUNS, UNDER_TEST } from '../helpers/channels';
 import { expectLegalTracker } from '../helpers/legal';
 
 const START = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
 
-/** Options per channel: SMS gets a short validity so that expiry happens within a run. */
-const optionsFor = (channel: 'sms' | 'email', clock: { now: number }) => ({
+/** Short timers, so that expiry happens within a run, and a small id memory, so that eviction does. */
+const optionsFor = (timers: (ms: number) => TrackerOptions, clock: { now: number }): TrackerOptions => ({
   now: () => clock.now,
   maxSeenIds: 4,
-  ...(channel === 'sms' ? { validityMs: HOUR } : {}),
+  ...timers(HOUR),
 });
 
-describe.each(BUILT_IN)('round trip on $channel', ({ channel, oracle }) => {
+describe.each(UNDER_TEST)('round trip on $name', ({ name, channel, oracle, words, timers }) => {
+  const restoreOptions = (clock: { now: number }) => ({ now: () => clock.now, channels: typeof channel === 'string' ? [] : [channel] });
   const scenario = webhookStreamArb(channel).chain(({ events }) =>
     fc.record({
       events: fc.constant(events.map((e, i) => (i % 3 === 2 ? { status: e.status, id: e.id } : e))),
@@ -27,12 +28,12 @@ describe.each(BUILT_IN)('round trip on $channel', ({ channel, oracle }) => {
     fc.assert(
       fc.property(scenario, ({ events, split, ticks }) => {
         const clock = { now: START };
-        const t = createTracker(channel, optionsFor(channel, clock));
+        const t = createTracker(channel, optionsFor(timers, clock));
         events.slice(0, split).forEach((e, i) => {
           clock.now += ticks[i];
           t.apply(e);
         });
-        const r = restoreTracker(JSON.parse(JSON.stringify(t)), { now: () => clock.now });
+        const r = restoreTracker(JSON.parse(JSON.stringify(t)), restoreOptions(clock));
         expect(r.toJSON()).toEqual(t.toJSON());
         events.slice(split).forEach((e, j) => {
           clock.now += ticks[split + j];
@@ -55,7 +56,7 @@ describe.each(BUILT_IN)('round trip on $channel', ({ channel, oracle }) => {
     return keys.flatMap((k) => [[...prefix, k], ...paths((value as Record<string, Json>)[k], [...prefix, k])]);
   };
   const replacement = fc.oneof(
-    fc.constantFrom<Json>(...STATUSES, 'sms', 'email', true, false, null, 0, -1, 1, 2, 1e300, '', 'evt-0'),
+    fc.constantFrom<Json>(...words, 'sms', 'email', name, true, false, null, 0, -1, 1, 2, 1e300, '', 'evt-0'),
     fc.integer().map((n): Json => n),
     fc.jsonValue() as fc.Arbitrary<Json>,
   );
@@ -109,7 +110,7 @@ describe.each(BUILT_IN)('round trip on $channel', ({ channel, oracle }) => {
     fc.assert(
       fc.property(webhookStreamArb(channel), mutation, fc.boolean(), ({ events }, m, asString) => {
         const clock = { now: START };
-        const t = createTracker(channel, optionsFor(channel, clock));
+        const t = createTracker(channel, optionsFor(timers, clock));
         events.forEach((e) => {
           clock.now += HOUR / 2;
           t.apply(e);
@@ -117,7 +118,7 @@ describe.each(BUILT_IN)('round trip on $channel', ({ channel, oracle }) => {
         const corrupted = mutate(t.toJSON() as unknown as Json, m);
         let r;
         try {
-          r = restoreTracker(asString ? JSON.stringify(corrupted) : corrupted, { now: () => clock.now });
+          r = restoreTracker(asString ? JSON.stringify(corrupted) : corrupted, restoreOptions(clock));
         } catch (error) {
           expect(isLifecycleError(error) && error.code).toBe('invalid_snapshot');
           rejected++;
@@ -126,9 +127,9 @@ describe.each(BUILT_IN)('round trip on $channel', ({ channel, oracle }) => {
         restored++;
         expectLegalTracker(r, oracle);
         // It keeps working and saves a snapshot that restores again.
-        for (const status of STATUSES) r.apply({ status });
+        for (const status of words) r.apply({ status });
         r.expireIfDue(clock.now + 100 * HOUR);
-        expectLegalTracker(restoreTracker(JSON.stringify(r)), oracle);
+        expectLegalTracker(restoreTracker(JSON.stringify(r), restoreOptions(clock)), oracle);
       }),
       { numRuns: RUNS * 2 },
     );
