@@ -4,10 +4,19 @@ import { LifecycleError } from './errors';
 import { show } from './messages';
 import { reconcileStep, type ApplyResult, type HistoryEntry, type Policy, type StatusReport } from './reconcile';
 
-/** The snapshot format {@link restoreTracker} reads and `toJSON()` writes. */
+/**
+ * The snapshot format {@link restoreTracker} reads and `toJSON()` writes; a
+ * snapshot with another version is refused, never guessed at.
+ *
+ * @example createTracker('sms').toJSON().version === TRACKER_SNAPSHOT_VERSION // true
+ */
 export const TRACKER_SNAPSHOT_VERSION = 1;
 
-/** Default bound of remembered provider event ids per message. */
+/**
+ * Default bound of remembered provider event ids per message (`maxSeenIds`).
+ *
+ * @example createTracker('email', { maxSeenIds: DEFAULT_MAX_SEEN_IDS * 4 }) // a chatty mailing list
+ */
 export const DEFAULT_MAX_SEEN_IDS = 256;
 
 /**
@@ -79,7 +88,15 @@ export interface TrackerSnapshot<S extends string = string> {
  * One message's lifecycle, for a service to load, update and save. All its
  * decisions are {@link applyStatus}'s, taken through the same step as
  * {@link reconcile}; it never holds a status the channel's machine cannot
- * reach along its history.
+ * reach along its history. The history keeps every applied entry (a message
+ * opened a thousand times has a thousand OPEN entries); the seen ids are
+ * bounded by `maxSeenIds`, oldest forgotten first.
+ *
+ * @example
+ * const t = createTracker('email')
+ * t.apply({ status: 'OPEN', id: 'sg-1' }) // applied, DELIVERED implied
+ * t.apply({ status: 'OPEN', id: 'sg-1' }) // ignored: duplicate id
+ * t.opens // 1
  */
 export interface Tracker<S extends string = string> {
   /** The compiled channel. */
