@@ -244,3 +244,14 @@ describe('custom channels', () => {
     expect(createTracker(lifecycle, { delays: { ttl: 10 }, now: () => T0 }).deadline).toBe(T0 + 10);
   });
 });
+
+describe('types', () => {
+  test('a tracker is typed by its channel; a restored one by plain strings', () => {
+    const sms = createTracker('sms', { now: () => T0 });
+    const status: 'REGISTERED' | 'SUBMITTED' | 'DELIVERED' | 'EXPIRED' | 'UNDELIVERABLE' | 'FAILED' = sms.status;
+    // @ts-expect-error OPEN is not an SMS status
+    const wrong: typeof sms.status = 'OPEN';
+    const restored: string = restoreTracker(JSON.stringify(sms)).status;
+    expect([status, wrong, restored]).toEqual(['REGISTERED', 'OPEN', 'REGISTERED']);
+  });
+});
