@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', providers: 'src/providers/index.ts', diagram: 'src/diagram/index.ts', cli: 'src/cli/main.ts' },
+  entry: {
+    index: 'src/index.ts',
+    providers: 'src/providers/index.ts',
+    diagram: 'src/diagram/index.ts',
+    testing: 'src/testing/index.ts',
+    cli: 'src/cli/main.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

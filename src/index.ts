@@ -84,3 +84,16 @@ export {
   type ReplayOptions,
   type ReplaySummary,
 } from './replay';
+export {
+  DEFAULT_MAX_SEEN_IDS,
+  TRACKER_SNAPSHOT_VERSION,
+  createTracker,
+  restoreTracker,
+  type InvalidEvent,
+  type RestoreOptions,
+  type TrackResult,
+  type Tracker,
+  type TrackerEntry,
+  type TrackerOptions,
+  type TrackerSnapshot,
+} from './tracker';

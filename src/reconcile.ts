@@ -98,7 +98,11 @@ const TOLERANT = 0;
 const STRICT = 1;
 
 function policyOf(options: ApplyOptions | undefined): typeof TOLERANT | typeof STRICT {
-  const policy = options?.policy;
+  if (options === undefined) return TOLERANT;
+  if (typeof options !== 'object' || options === null) {
+    throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
+  }
+  const policy = options.policy;
   if (policy === undefined || policy === 'tolerant') return TOLERANT;
   if (policy === 'strict') return STRICT;
   throw new LifecycleError('invalid_argument', `policy must be 'strict' or 'tolerant', got ${show(policy)}`);
@@ -223,43 +227,88 @@ export function reconcile<C extends ChannelRef>(
 ): ReconcileResult<StatusOf<C>> {
   const lifecycle = requireLifecycle(channel);
   type S = StatusOf<C>;
+  policyOf(options);
+  if (typeof (events as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
+    throw new LifecycleError('invalid_argument', `events must be iterable, got ${show(events)}`);
+  }
   let status = (options.from === undefined
     ? lifecycle.statuses[lifecycle.initial]
     : lifecycle.statuses[requireStatusId(lifecycle, options.from, 'from')]) as S;
-  policyOf(options);
   const history: HistoryEntry<S>[] = [];
   const ignored: UnappliedReport[] = [];
   const rejected: UnappliedReport[] = [];
   const seen = new Set<string>();
+  const hasSeen = (id: string): boolean => seen.has(id);
   let index = -1;
   for (const event of events) {
     index++;
-    const report = readReport(event);
-    if (typeof report === 'string') {
-      rejected.push({ index, event, code: 'invalid_event', message: `event ${index}: ${report}` });
+    const step = reconcileStep(lifecycle as CompiledLifecycle<S>, status, event, index, hasSeen, options);
+    if (step.kind === 'invalid') {
+      rejected.push({ index, event, code: 'invalid_event', message: step.message });
       continue;
     }
-    if (report.id !== undefined) {
-      if (seen.has(report.id)) {
-        ignored.push({ index, event, code: 'duplicate', message: `event id ${show(report.id)} was already seen` });
-        continue;
-      }
-      seen.add(report.id);
+    if (step.kind === 'seen') {
+      ignored.push({ index, event, code: 'duplicate', message: step.message });
+      continue;
     }
-    const result = applyStatus(lifecycle as CompiledLifecycle<S>, status, report.status, options);
+    if (step.id !== undefined) seen.add(step.id);
+    const result = step.result;
     if (result.outcome === 'ignored') ignored.push({ index, event, code: result.code, message: result.message });
     else if (result.outcome === 'rejected') rejected.push({ index, event, code: result.code, message: result.message });
     else {
-      let previous = status;
-      for (const between of result.implied) {
-        history.push({ status: between, from: previous, implied: true, index });
-        previous = between;
-      }
-      history.push(entry(result.status, previous, index, report));
+      history.push(...step.entries);
       status = result.status;
     }
   }
   return { status, history, ignored, rejected };
+}
+
+/**
+ * What one report does to a message in `status`: the single pure step shared
+ * by {@link reconcile} and the tracker, so that both decide alike. `hasSeen`
+ * answers whether a provider event id was already seen; the caller remembers
+ * `id` (when defined) after a `decided` step, whatever the outcome, so a
+ * repeated event is a duplicate even when its first copy was rejected.
+ * Malformed reports (`invalid`) are not remembered.
+ */
+export type ReportStep<S extends string = string> =
+  | { readonly kind: 'invalid'; readonly message: string }
+  | { readonly kind: 'seen'; readonly id: string; readonly message: string }
+  | {
+      readonly kind: 'decided';
+      readonly id: string | undefined;
+      readonly result: ApplyResult<S>;
+      /** The history entries an applied report adds (implied ones first); empty otherwise. */
+      readonly entries: readonly HistoryEntry<S>[];
+      /** The report's time in epoch ms, when it had one. */
+      readonly at: number | undefined;
+    };
+
+/** See {@link ReportStep}. Pure; throws only for a bad `options.policy`. */
+export function reconcileStep<S extends string>(
+  lifecycle: CompiledLifecycle<S>,
+  status: S,
+  event: unknown,
+  index: number,
+  hasSeen: (id: string) => boolean,
+  options: ApplyOptions | undefined,
+): ReportStep<S> {
+  const report = readReport(event);
+  if (typeof report === 'string') return { kind: 'invalid', message: `event ${index}: ${report}` };
+  if (report.id !== undefined && hasSeen(report.id)) {
+    return { kind: 'seen', id: report.id, message: `event id ${show(report.id)} was already seen` };
+  }
+  const result = applyStatus(lifecycle, status, report.status, options);
+  const entries: HistoryEntry<S>[] = [];
+  if (result.outcome === 'applied') {
+    let previous = status;
+    for (const between of result.implied) {
+      entries.push({ status: between, from: previous, implied: true, index });
+      previous = between;
+    }
+    entries.push(entry(result.status, previous, index, report));
+  }
+  return { kind: 'decided', id: report.id, result, entries, at: report.at };
 }
 
 function entry<S extends string>(status: S, from: S, index: number, report: ValidReport): HistoryEntry<S> {

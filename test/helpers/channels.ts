@@ -1,0 +1,45 @@
+import { assign, setup } from 'xstate';
+import { STATUSES, compileLifecycle, emailMachine, smsMachine, type ChannelRef, type TrackerOptions } from '../../src';
+import { oracleFor, type Oracle } from './oracle';
+
+/**
+ * A WhatsApp-like custom channel, to show the engine is not about SMS and
+ * e-mail: lower-case names, a repeatable status, and a status ("expired")
+ * that only a timer reaches.
+ */
+export const chatMachine = setup({ types: { context: {} as { reads: number } }, delays: { ttl: 86_400_000 } }).createMachine({
+  id: 'chat',
+  initial: 'accepted',
+  context: { reads: 0 },
+  states: {
+    accepted: { on: { sent: { target: 'sent' }, failed: { target: 'failed' } } },
+    sent: { after: { ttl: { target: 'expired' } }, on: { delivered: { target: 'delivered' }, failed: { target: 'failed' } } },
+    delivered: { on: { read: { target: 'read' } } },
+    // The repeat needs an action: xstate does not count an empty transition as one it can take.
+    read: { on: { read: { actions: assign({ reads: ({ context }) => context.reads + 1 }) } } },
+    expired: { type: 'final' },
+    failed: { type: 'final' },
+  },
+});
+export const chat = compileLifecycle(chatMachine, { name: 'chat' });
+
+export interface ChannelUnderTest {
+  readonly name: string;
+  readonly channel: ChannelRef;
+  /** The lifecycle as xstate runs it, independent of the compiled tables. */
+  readonly oracle: Oracle;
+  /** Every name the channel recognises, to draw reports from. */
+  readonly words: readonly string[];
+  /** Tracker options that set every timer of the channel to `ms`. */
+  readonly timers: (ms: number) => TrackerOptions;
+}
+
+/** Both built-in channels and one custom channel, for `describe.each`. */
+export const UNDER_TEST: readonly ChannelUnderTest[] = [
+  { name: 'sms', channel: 'sms', oracle: oracleFor(smsMachine), words: STATUSES, timers: (ms) => ({ validityMs: ms }) },
+  { name: 'email', channel: 'email', oracle: oracleFor(emailMachine), words: STATUSES, timers: () => ({}) },
+  { name: 'chat (custom)', channel: chat, oracle: oracleFor(chatMachine, chat.vocabulary), words: chat.vocabulary, timers: (ms) => ({ delays: { ttl: ms } }) },
+];
+
+/** Runs per property; the machine is shared, so kept moderate. */
+export const RUNS = 300;

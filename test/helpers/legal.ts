@@ -1,0 +1,38 @@
+import type { Tracker } from '../../src';
+import type { Oracle } from './oracle';
+
+/**
+ * Asserts, from the xstate-derived oracle alone, that a tracker is legal: its
+ * history is a path the machine can take from its initial status (timer steps
+ * only where the machine has a timer, a report of a timer-only status only where
+ * that timer leads, implied runs exactly a shortest path to
+ * the early report), it ends at the current status, and the counts tally it.
+ */
+export function expectLegalTracker(tracker: Tracker, oracle: Oracle): void {
+  expect(oracle.statuses).toContain(tracker.status);
+  let at = oracle.initial;
+  let runFrom: string | undefined;
+  const implied: string[] = [];
+  const counts: Record<string, number> = Object.fromEntries(oracle.statuses.map((s) => [s, 0]));
+  for (const e of tracker.history) {
+    expect(e.from).toBe(at);
+    if (e.timer) expect(oracle.timers.get(at)).toBe(e.status);
+    else if (e.implied || runFrom !== undefined) expect(oracle.edge(at, e.status)).toBe(true);
+    // A report of a status only a timer leads to: the machine gets there through the timer.
+    else expect(oracle.edge(at, e.status) || (oracle.reach(at, e.status) && oracle.between(at, e.status) === undefined)).toBe(true);
+    if (e.implied) {
+      runFrom ??= at;
+      implied.push(e.status);
+    } else if (runFrom !== undefined) {
+      expect(oracle.edge(runFrom, e.status)).toBe(false);
+      expect(oracle.between(runFrom, e.status)).toEqual(implied);
+      runFrom = undefined;
+      implied.length = 0;
+    }
+    counts[e.status]++;
+    at = e.status;
+  }
+  expect(runFrom).toBeUndefined();
+  expect(tracker.status).toBe(at);
+  expect(tracker.counts).toEqual(counts);
+}
