@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchChecks } from './checks';
 import { benchColdStart } from './coldstart';
+import { benchMemory } from './memory';
+import { benchReplay, eventLog } from './replay';
 import { mixedStream } from './stream';
 
 interface Row {
@@ -35,6 +37,18 @@ async function main(): Promise<void> {
   rows.push(ratio('applyStatus / canTransition', t.applyStatus / t.canTransition, '≤ 2', (r) => r <= 2, `${ns(t.applyStatus)} vs ${ns(t.canTransition)}`));
   rows.push(ratio('checkTransition / canTransition', t.checkTransition / t.canTransition, '—', () => true, `${ns(t.checkTransition)}`));
   rows.push(ratio('canTransition / Uint8Array floor', t.canTransition / t.floor, '—', () => true, `floor ${ns(t.floor)}`));
+
+  const messages = smoke ? 500 : 100_000;
+  const lines = eventLog(messages);
+  const replay = benchReplay(lines, messages, smoke ? 1 : 5);
+  rows.push(ratio(`replay throughput / JSON.parse alone (${lines.length.toLocaleString('en')} lines, ${messages.toLocaleString('en')} messages)`, replay.parseMs / replay.replayMs, '≥ 0.7', (r) => r >= 0.7, `${replay.replayMs.toFixed(0)} ms vs ${replay.parseMs.toFixed(0)} ms`));
+  const unseen = benchReplay(lines, messages, smoke ? 1 : 5, { maxSeenIdsPerMessage: 0 });
+  rows.push(ratio('… without remembering event ids (maxSeenIdsPerMessage: 0)', unseen.parseMs / unseen.replayMs, '—', () => true, `${unseen.replayMs.toFixed(0)} ms vs ${unseen.parseMs.toFixed(0)} ms`));
+
+  const memory = benchMemory(smoke ? 1000 : 1_000_000, smoke ? 1000 : 100_000);
+  const record = memory.record - memory.index;
+  const snapshot = memory.snapshot - memory.index;
+  rows.push(ratio(`heap per message: compact record / xstate snapshot (${memory.messages.toLocaleString('en')} vs ${memory.xstateMessages.toLocaleString('en')} messages)`, record / snapshot, '≤ 0.125', (r) => r <= 0.125, `${record.toFixed(0)} B vs ${snapshot.toFixed(0)} B, beyond a ${memory.index.toFixed(0)} B id index`));
 
   const cold = benchColdStart(smoke ? 1 : 15);
   rows.push(ratio('import + first check / import xstate', cold.library / cold.xstate, '≤ 1.3', (r) => r <= 1.3, `${cold.library.toFixed(1)} ms vs ${cold.xstate.toFixed(1)} ms`));

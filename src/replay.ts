@@ -168,7 +168,8 @@ export function createReplay(options: ReplayOptions = {}): Replay {
   function line(text: string, lineNumber: number): void {
     lines++;
     if (typeof text !== 'string') return bad(lineNumber, `not a line of text: ${show(text)}`);
-    if (text.trim() === '') return;
+    // Blank lines are skipped; test the first character before paying for trim().
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     let value: unknown;
     try {
       value = JSON.parse(text);
