@@ -3,7 +3,7 @@
  * test/docs.test.ts fails when a committed file differs from what
  * {@link generateDocs} returns, so the docs cannot drift from the code.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CHANNELS, type Channel } from '../src/catalog';
@@ -86,13 +86,31 @@ async function readmeCli(): Promise<string> {
   return parts.join('\n');
 }
 
+/**
+ * README.md with each region between `<!-- generated:NAME -->` and
+ * `<!-- /generated:NAME -->` replaced by its generated text; the prose around
+ * the regions is hand-written and kept as it is.
+ */
+export function spliceRegions(markdown: string, regions: Readonly<Record<string, string>>): string {
+  let out = markdown;
+  for (const [name, text] of Object.entries(regions)) {
+    const open = `<!-- generated:${name} -->\n`;
+    const close = `<!-- /generated:${name} -->`;
+    const start = out.indexOf(open);
+    const end = out.indexOf(close, start);
+    if (start < 0 || end < 0) throw new Error(`README.md has no region ${open.trim()} … ${close}`);
+    out = out.slice(0, start + open.length) + text.trimEnd() + '\n' + out.slice(end);
+  }
+  return out;
+}
+
 /** Every generated file, by path relative to the repository root. */
 export async function generateDocs(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const channel of CHANNELS) files.set(`docs/${channel}.svg`, await svg(channel));
   files.set('docs/LIFECYCLE.md', lifecycleMd());
-  files.set('docs/readme-diagrams.md', readmeDiagrams());
-  files.set('docs/readme-cli.md', await readmeCli());
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  files.set('README.md', spliceRegions(readme, { diagrams: readmeDiagrams(), cli: await readmeCli() }));
   return files;
 }
 

@@ -11,16 +11,10 @@ describe('committed docs are what the code generates (run `npm run docs` after c
   }, 60_000);
 
   test('every generated file is covered', () => {
-    expect([...generated.keys()].sort()).toEqual([
-      'docs/LIFECYCLE.md',
-      'docs/email.svg',
-      'docs/readme-cli.md',
-      'docs/readme-diagrams.md',
-      'docs/sms.svg',
-    ]);
+    expect([...generated.keys()].sort()).toEqual(['README.md', 'docs/LIFECYCLE.md', 'docs/email.svg', 'docs/sms.svg']);
   });
 
-  test.each(['docs/sms.svg', 'docs/email.svg', 'docs/LIFECYCLE.md', 'docs/readme-diagrams.md', 'docs/readme-cli.md'])('%s is up to date', (path) => {
+  test.each(['docs/sms.svg', 'docs/email.svg', 'docs/LIFECYCLE.md', 'README.md'])('%s is up to date', (path) => {
     expect(readFileSync(join(ROOT, path), 'utf8')).toBe(generated.get(path));
   });
 
@@ -29,7 +23,7 @@ describe('committed docs are what the code generates (run `npm run docs` after c
   });
 
   test('the README diagrams are the two Mermaid state diagrams', () => {
-    const blocks = [...(generated.get('docs/readme-diagrams.md') ?? '').matchAll(/```mermaid\n(stateDiagram-v2\n[\s\S]*?)```/g)];
+    const blocks = [...(generated.get('README.md') ?? '').matchAll(/```mermaid\n(stateDiagram-v2\n[\s\S]*?)```/g)];
     expect(blocks).toHaveLength(2);
     expect(blocks[0][1]).toContain('[*] --> REGISTERED');
     expect(blocks[1][1]).toContain('[*] --> SUBMITTED');
