@@ -68,7 +68,11 @@ export interface CompiledLifecycle<S extends string = string> {
   readonly reach: Uint8Array;
   /** The {@link Relation} of every pair. */
   readonly relation: Uint8Array;
-  /** For skipped pairs, the statuses strictly between `from` and `to` on a shortest path; else empty. */
+  /**
+   * For skipped pairs, the statuses strictly between `from` and `to` on a
+   * shortest path of reported and timed steps (a reported step first on a
+   * tie), so a status only a timer reaches is implied too; else empty.
+   */
   readonly implied: ReadonlyArray<readonly number[]>;
   /** Legal next statuses by id, in definition order. */
   readonly next: ReadonlyArray<readonly number[]>;
@@ -98,10 +102,12 @@ function invalid(name: string, message: string): LifecycleError {
  * Compiles a lifecycle machine into tables: the one engine behind every
  * channel. The machine must be flat (one atomic or final state per status),
  * each event named after the status it reports and leading to that status
- * (or staying, for a counted repeat), with no guards or eventless
- * transitions; without its self-loops the graph must be acyclic, every status
- * reachable from the initial one, and every non-final status must have a way
- * out. Anything else throws `LifecycleError('invalid_definition')`.
+ * (or staying, for a counted repeat: a targetless transition with an action),
+ * with no guards or eventless transitions. A targetless transition without
+ * actions is ignored, as xstate never takes it. Without its self-loops the
+ * graph must be acyclic, every status reachable from the initial one, and
+ * every non-final status must have a way out. Anything else throws
+ * `LifecycleError('invalid_definition')`.
  */
 export function compileLifecycle<S extends string = string>(
   machine: AnyStateMachine,
