@@ -68,7 +68,11 @@ export interface CompiledLifecycle<S extends string = string> {
   readonly reach: Uint8Array;
   /** The {@link Relation} of every pair. */
   readonly relation: Uint8Array;
-  /** For skipped pairs, the statuses strictly between `from` and `to` on a shortest path; else empty. */
+  /**
+   * For skipped pairs, the statuses strictly between `from` and `to` on a
+   * shortest path of reported and timed steps (a reported step first on a
+   * tie), so a status only a timer reaches is implied too; else empty.
+   */
   readonly implied: ReadonlyArray<readonly number[]>;
   /** Legal next statuses by id, in definition order. */
   readonly next: ReadonlyArray<readonly number[]>;
@@ -98,10 +102,12 @@ function invalid(name: string, message: string): LifecycleError {
  * Compiles a lifecycle machine into tables: the one engine behind every
  * channel. The machine must be flat (one atomic or final state per status),
  * each event named after the status it reports and leading to that status
- * (or staying, for a counted repeat), with no guards or eventless
- * transitions; without its self-loops the graph must be acyclic, every status
- * reachable from the initial one, and every non-final status must have a way
- * out. Anything else throws `LifecycleError('invalid_definition')`.
+ * (or staying, for a counted repeat: a targetless transition with an action),
+ * with no guards or eventless transitions. A targetless transition without
+ * actions is ignored, as xstate never takes it. Without its self-loops the
+ * graph must be acyclic, every status reachable from the initial one, and
+ * every non-final status must have a way out. Anything else throws
+ * `LifecycleError('invalid_definition')`.
  */
 export function compileLifecycle<S extends string = string>(
   machine: AnyStateMachine,
@@ -151,6 +157,8 @@ export function compileLifecycle<S extends string = string>(
         if (to === undefined || to === INAPPLICABLE) {
           throw invalid(name, `event ${event} in ${node.key} is not a status of the channel`);
         }
+        // xstate does not take a transition with neither target nor actions (`can()` is false), so neither do we.
+        if (target === undefined && t.actions.length === 0) continue;
         const targetId = target === undefined ? from : (ids.get(target.key) as number);
         if (targetId !== to) {
           throw invalid(name, `event ${event} in ${node.key} must lead to ${event}, not ${target?.key ?? node.key}`);
@@ -194,7 +202,7 @@ export function compileLifecycle<S extends string = string>(
       else if (from === to) relation[k] = Relation.duplicate;
       else if (reach[k]) {
         relation[k] = Relation.skipped;
-        implied[k] = shortestPathBetween(next, from, to);
+        implied[k] = shortestPathBetween(step, from, to);
       } else if (reach[to * n + from]) relation[k] = Relation.stale;
       else if (final[from]) relation[k] = Relation.fromFinal;
       else relation[k] = Relation.illegal;
@@ -237,10 +245,9 @@ export function isCompiledLifecycle(value: unknown): value is CompiledLifecycle 
 const EMPTY: readonly number[] = Object.freeze([]);
 
 /**
- * Statuses strictly between `from` and `to` on a shortest path of reported
- * transitions (breadth first, ties broken by definition order). Only reported
- * edges are followed: a timer's target is implied only when it can also be
- * reported.
+ * Statuses strictly between `from` and `to` on a shortest path (breadth
+ * first, ties broken by definition order, reported transitions before
+ * timers), so a status reached only by a timer is implied too.
  */
 function shortestPathBetween(next: readonly (readonly number[])[], from: number, to: number): readonly number[] {
   const parent = new Map<number, number>([[from, -1]]);
@@ -255,7 +262,6 @@ function shortestPathBetween(next: readonly (readonly number[])[], from: number,
       }
     }
   }
-  if (!parent.has(to)) return EMPTY; // reachable only through a timer
   const path: number[] = [];
   for (let at = parent.get(to) as number; at !== from; at = parent.get(at) as number) path.unshift(at);
   return Object.freeze(path);

@@ -585,11 +585,16 @@ function readHistory(lifecycle: CompiledLifecycle, value: unknown, policy: Polic
     } else {
       if (index >= received) fail(`${where}.index ${index} is not below the ${received} events received`);
       // What applyStatus can apply: a legal step, or (tolerant) an early report
-      // whose implied statuses precede it; a status reachable only through a
-      // timer is applied with nothing implied, so that jump stands on its own.
+      // with the statuses it implies before it. Implied paths run over timers
+      // too, so inside such a run (implied entries and the report closing
+      // them) a step may be a timed one; the run itself is checked below
+      // against the compiled shortest path. An early report whose shortest
+      // path is a single timer step implies nothing and stands on its own.
       const legal = lifecycle.edges[f * n + t] === 1;
-      const bareSkip = !implied && runStart < 0 && policy === 'tolerant' && lifecycle.relation[f * n + t] === Relation.skipped && lifecycle.implied[f * n + t].length === 0;
-      if (!legal && !bareSkip) fail(`${where}: ${previous} → ${status} is not a legal transition of ${lifecycle.name}`);
+      const timed = lifecycle.timers.some((timer) => timer.from === f && timer.to === t);
+      const inRun = implied || runStart >= 0;
+      const bareSkip = !inRun && policy === 'tolerant' && lifecycle.relation[f * n + t] === Relation.skipped && lifecycle.implied[f * n + t].length === 0;
+      if (!legal && !(inRun && timed) && !bareSkip) fail(`${where}: ${previous} → ${status} is not a legal transition of ${lifecycle.name}`);
       if (implied) {
         if (policy === 'strict') fail(`${where} is implied, but the strict policy never implies statuses`);
         if (id !== undefined || at !== undefined) fail(`${where} is implied, so it has no id or time`);

@@ -1,13 +1,15 @@
-import { createMachine, setup } from 'xstate';
+import { assign, createMachine, setup } from 'xstate';
 import {
   INAPPLICABLE,
   Relation,
+  applyStatus,
   canTransition,
   checkTransition,
   compileLifecycle,
   isLifecycleError,
   lifecycleOf,
   nextStatuses,
+  reconcile,
   statusesFor,
   type CompiledLifecycle,
 } from '../src';
@@ -72,8 +74,14 @@ describe('compileLifecycle refuses machines that break the lifecycle rules', () 
     ],
     [
       'a targetless event that is not a counted repeat',
-      createMachine({ id: 'stay', initial: 'A', states: { A: { on: { B: {}, C: 'C' } }, B: { type: 'final' }, C: { type: 'final' } } }),
-      /must lead to B/,
+      createMachine({ id: 'stay', initial: 'A', states: { A: { on: { B: { actions: () => undefined }, C: 'C' } }, B: { type: 'final' }, C: { type: 'final' } } }),
+      /event B in A must lead to B, not A/,
+    ],
+    [
+      // xstate never takes a transition with no target and no actions, so it is no way out.
+      'a status whose only transition is an empty self-transition',
+      createMachine({ id: 'stuck', initial: 'A', states: { A: { on: { B: 'B' } }, B: { on: { B: {} } } } }),
+      /B is not final but has no way out/,
     ],
     [
       'an eventless transition',
@@ -107,12 +115,14 @@ describe('compileLifecycle refuses machines that break the lifecycle rules', () 
 
 describe('a well-formed custom machine', () => {
   // A push-notification lifecycle, to show the engine is not tied to SMS and e-mail.
-  const pushMachine = setup({ types: { events: {} as { type: 'SENT' | 'SEEN' | 'GONE' | 'TAPPED' } } }).createMachine({
+  // SEEN repeats and counts (a targetless transition needs an action for xstate to take it).
+  const pushMachine = setup({ types: { context: {} as { views: number }, events: {} as { type: 'SENT' | 'SEEN' | 'GONE' | 'TAPPED' } } }).createMachine({
     id: 'push',
     initial: 'SENT',
+    context: { views: 0 },
     states: {
       SENT: { description: 'Sent.', on: { SEEN: 'SEEN', GONE: 'GONE' } },
-      SEEN: { description: 'Seen.', on: { SEEN: {}, TAPPED: 'TAPPED' } },
+      SEEN: { description: 'Seen.', on: { SEEN: { actions: assign({ views: ({ context }) => context.views + 1 }) }, TAPPED: 'TAPPED' } },
       TAPPED: { type: 'final', description: 'Tapped.' },
       GONE: { type: 'final', description: 'Gone.' },
     },
@@ -173,4 +183,91 @@ test('the SMS validity timer is compiled with its default delay', () => {
     { from: 'SUBMITTED', to: 'EXPIRED', delay: 'validity', delayMs: 48 * 60 * 60 * 1000 },
   ]);
   expect(lifecycleOf('email').timers).toEqual([]);
+});
+
+describe('a targetless transition without actions is not taken, as in xstate', () => {
+  // A → A and A → C are empty targetless transitions: xstate's can() is false for both, so neither is legal.
+  const machine = createMachine({
+    id: 'noop',
+    initial: 'A',
+    states: { A: { on: { A: {}, B: 'B', C: {} } }, B: { on: { B: {}, C: 'C' } }, C: { type: 'final' } },
+  });
+  const graph = graphOf(machine);
+  let noop: CompiledLifecycle;
+  beforeAll(() => {
+    noop = compileLifecycle(machine);
+  });
+
+  test('xstate refuses the empty transitions', () => {
+    expect(graph.can('A', 'A')).toBe(false);
+    expect(graph.can('A', 'C')).toBe(false);
+    expect(graph.can('B', 'B')).toBe(false);
+  });
+
+  test('the compiled edges are exactly the ones xstate takes', () => {
+    for (const from of noop.statuses) {
+      for (const to of noop.statuses) expect({ from, to, legal: canTransition(noop, from, to) }).toEqual({ from, to, legal: graph.can(from, to) });
+    }
+    expect(nextStatuses(noop, 'A')).toEqual(['B']);
+    expect(nextStatuses(noop, 'B')).toEqual(['C']);
+  });
+
+  test('a report of the status again is a duplicate, and one further on is early', () => {
+    expect(checkTransition(noop, 'A', 'A')).toMatchObject({ ok: false, code: 'duplicate' });
+    expect(checkTransition(noop, 'B', 'B')).toMatchObject({ ok: false, code: 'duplicate' });
+    expect(checkTransition(noop, 'A', 'C')).toMatchObject({ ok: false, code: 'skipped', implied: ['B'] });
+    expect(applyStatus(noop, 'B', 'B', { policy: 'strict' })).toMatchObject({ outcome: 'rejected', code: 'duplicate' });
+  });
+});
+
+describe('a status only a timer reaches is implied on the way to it', () => {
+  // B → C and A → X happen only by time; nothing reports C or X directly.
+  const machine = createMachine({
+    id: 'timed',
+    initial: 'A',
+    states: {
+      A: { after: { 60_000: 'X' }, on: { B: 'B', F: 'F' } },
+      B: { after: { 1000: 'C' }, on: { F: 'F' } },
+      C: { on: { D: 'D' } },
+      X: { on: { D: 'D' } },
+      D: { type: 'final' },
+      F: { type: 'final' },
+    },
+  });
+  let timed: CompiledLifecycle;
+  beforeAll(() => {
+    timed = compileLifecycle(machine);
+  });
+
+  test('the statuses between are filled in, timer steps included', () => {
+    expect(checkTransition(timed, 'B', 'D')).toMatchObject({ code: 'skipped', implied: ['C'] });
+    expect(checkTransition(timed, 'A', 'C')).toMatchObject({ code: 'skipped', implied: ['B'] });
+    // A → D: through X (one timer step) is shorter than through B and C.
+    expect(checkTransition(timed, 'A', 'D')).toMatchObject({ code: 'skipped', implied: ['X'] });
+  });
+
+  test("between two shortest paths, a reported step is preferred to a timer's", () => {
+    const tie = compileLifecycle(
+      createMachine({
+        id: 'tie',
+        initial: 'P',
+        states: { P: { after: { 1000: 'Q' }, on: { R: 'R' } }, Q: { on: { S: 'S' } }, R: { on: { S: 'S' } }, S: { type: 'final' } },
+      }),
+    );
+    expect(checkTransition(tie, 'P', 'S')).toMatchObject({ code: 'skipped', implied: ['R'] });
+  });
+
+  test("a report of the timer's own target implies nothing: the timer is one step", () => {
+    expect(checkTransition(timed, 'B', 'C')).toMatchObject({ code: 'skipped', implied: [] });
+    expect(checkTransition(timed, 'A', 'X')).toMatchObject({ code: 'skipped', implied: [] });
+  });
+
+  test('applyStatus and reconcile record the timer-only status as implied', () => {
+    expect(applyStatus(timed, 'B', 'D')).toMatchObject({ outcome: 'applied', status: 'D', code: 'skipped', implied: ['C'] });
+    const result = reconcile(timed, [{ status: 'D' }], { from: 'B' });
+    expect(result.history.map((h) => [h.from, h.status, h.implied])).toEqual([
+      ['B', 'C', true],
+      ['C', 'D', false],
+    ]);
+  });
 });

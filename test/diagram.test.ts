@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { instance } from '@viz-js/viz';
-import { createMachine, setup } from 'xstate';
+import { assign, createMachine, initialTransition, setup } from 'xstate';
 import { LifecycleError, compileLifecycle, lifecycleOf } from '../src';
 import {
   extractDiagram,
@@ -17,13 +17,17 @@ import { CATALOG, SPEC, keys } from './helpers/lifecycle-md';
 
 const CHANNELS = ['sms', 'email'] as const;
 
-/** A lifecycle that is neither built in nor Mermaid-friendly: a space, a Mermaid keyword, a literal delay. */
-const pushMachine = createMachine({
+/**
+ * A lifecycle that is neither built in nor Mermaid-friendly: a space, a Mermaid keyword, a literal delay,
+ * and a counted repeat (targetless with an action: xstate takes it, unlike an empty `{}`).
+ */
+const pushMachine = setup({ types: { context: {} as { resends: number } } }).createMachine({
   id: 'push',
   initial: 'queued',
+  context: { resends: 0 },
   states: {
     queued: { on: { 'sent out': { target: 'sent out' }, end: { target: 'end' } }, after: { 5_400_000: { target: 'end' } } },
-    'sent out': { on: { done: { target: 'done' }, 'sent out': {} } },
+    'sent out': { on: { done: { target: 'done' }, 'sent out': { actions: assign({ resends: ({ context }) => context.resends + 1 }) } } },
     end: { type: 'final' },
     done: { type: 'final' },
   },
@@ -251,6 +255,15 @@ describe('extractDiagram', () => {
     expect(extractDiagram(custom)).toEqual(extractDiagram(pushMachine));
     expect(extractDiagram(lifecycleOf('sms'))).toEqual(extractDiagram('sms'));
     expect(extractDiagram(lifecycleOf('sms').machine)).toEqual({ ...extractDiagram('sms'), name: 'sms' });
+  });
+
+  test('a targetless transition without actions is not drawn: xstate never takes it', () => {
+    const noop = createMachine({ id: 'noop', initial: 'a', states: { a: { on: { a: {}, b: { target: 'b' } } }, b: { type: 'final' } } });
+    expect(initialTransition(noop)[0].can({ type: 'a' })).toBe(false);
+    const model = extractDiagram(noop);
+    expect(model.nodes.find((node) => node.id === 'a')?.selfLoop).toBe(false);
+    expect(model.edges).toEqual([{ from: 'a', to: 'b', kind: 'report', label: '' }]);
+    expect(toMermaid(noop)).not.toMatch(/repeat/);
   });
 
   test('labels a named delay that cannot be computed with its name', () => {

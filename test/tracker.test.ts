@@ -232,6 +232,26 @@ describe('custom channels', () => {
     expect(restoreTracker(JSON.stringify(early), { channels: [chat] }).status).toBe('expired');
   });
 
+  test('a report of a timer-only status before the timer implies the status the timer runs from', () => {
+    const early = createTracker(chat, { now: () => T0 });
+    expect(early.apply({ status: 'expired', id: 'w9', at: T0 })).toMatchObject({ outcome: 'applied', code: 'skipped', implied: ['sent'] });
+    expect(early.history.map((e) => [e.from, e.status, e.implied])).toEqual([
+      ['accepted', 'sent', true],
+      ['sent', 'expired', false],
+    ]);
+    expect(early.counts).toMatchObject({ sent: 1, expired: 1 });
+    const restored = restoreTracker(JSON.stringify(early), { channels: [chat] });
+    expect(restored.history).toEqual(early.history);
+    // The same report without its implied status is a jump the machine cannot make.
+    const jump = JSON.parse(JSON.stringify(early));
+    jump.history = [{ status: 'expired', from: 'accepted', implied: false, at: T0, id: 'w9', index: 0 }];
+    jump.counts.sent = 0;
+    expect(errorOf(() => restoreTracker(jump, { channels: [chat] }))).toMatchObject({
+      code: 'invalid_snapshot',
+      message: expect.stringMatching(/accepted → expired is not a legal transition/),
+    });
+  });
+
   test('a timer without a fixed delay needs one in options', () => {
     const open = setup({ delays: { ttl: ({ context }: { context: { ttl?: number } }) => context.ttl as number } }).createMachine({
       id: 'open',

@@ -18,7 +18,11 @@ export interface Oracle {
   edge(from: string, to: string): boolean;
   /** Reachable by one or more steps (reported or timed), self-loops not counted. */
   reach(from: string, to: string): boolean;
-  /** Statuses strictly between on a shortest reported path (undefined if none). */
+  /**
+   * Statuses strictly between on a shortest path of reported and timed steps
+   * (breadth first, a status's reported steps before its timer), so a status
+   * only a timer reaches is between too; undefined when `to` is not reachable.
+   */
   between(from: string, to: string): string[] | undefined;
   /** A snapshot of the machine after `path` (each step an accepted event), from the initial snapshot. */
   snapshotAfter(path: readonly string[]): AnyMachineSnapshot;
@@ -82,7 +86,7 @@ export function oracleFor(machine: AnyStateMachine, words: readonly string[] = S
     const parent = new Map<string, string | null>([[from, null]]);
     const q = [from];
     for (let i = 0; i < q.length; i++) {
-      for (const t of edges.get(q[i]) ?? []) if (!parent.has(t)) { parent.set(t, q[i]); q.push(t); }
+      for (const t of step(q[i])) if (!parent.has(t)) { parent.set(t, q[i]); q.push(t); }
     }
     if (!parent.has(to) || from === to) return undefined;
     const path: string[] = [];

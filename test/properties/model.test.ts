@@ -57,7 +57,7 @@ function modelApply(m: Model, e: { status: string; id?: string; at?: number }): 
   }
   if (x === s) return 'ignored';
   if (oracle.reach(s, x)) {
-    // A status only a timer reaches is applied with nothing implied (no reported path to fill in).
+    // Everything on the way is implied, a status only a timer reaches included.
     for (const b of oracle.between(s, x) ?? []) m.counts[b]++;
     enter(m, x, e.at ?? m.clock);
     return 'applied';
