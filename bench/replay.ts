@@ -2,16 +2,17 @@ import { CHANNELS, createReplay, lifecycleOf, type Channel, type ReplayOptions }
 import { rng } from './stream';
 
 /**
- * An NDJSON event log: `messages` messages, each walking a random legal path
+ * An NDJSON event log of about `targetLines` lines: messages each walking a random legal path
  * of its channel (drawn from the compiled tables), its reports shuffled
  * within a small window, with about 10 % repeated (same provider event id)
  * — the shape of a real webhook log.
  */
-export function eventLog(messages: number, seed = 7): string[] {
+export function eventLog(targetLines: number, seed = 7): { lines: string[]; messages: number } {
   const random = rng(seed);
   const lines: string[] = [];
   const pending: string[][] = [];
-  for (let m = 0; m < messages; m++) {
+  let m = 0;
+  for (; lines.length + pending.reduce((n, p) => n + p.length, 0) < targetLines; m++) {
     const channel: Channel = CHANNELS[m % CHANNELS.length];
     const lc = lifecycleOf(channel);
     const path: string[] = [];
@@ -34,17 +35,21 @@ export function eventLog(messages: number, seed = 7): string[] {
     }
     pending.push(events);
     // Interleave a few messages at a time, as a log does.
-    if (pending.length === 8 || m === messages - 1) {
-      while (pending.some((p) => p.length > 0)) {
-        for (const p of pending) {
-          const e = p.shift();
-          if (e !== undefined) lines.push(e);
-        }
-      }
-      pending.length = 0;
+    if (pending.length === 8) flush(pending, lines);
+  }
+  flush(pending, lines);
+  return { lines, messages: m };
+}
+
+/** Interleaves the pending messages' events round-robin into `lines`. */
+function flush(pending: string[][], lines: string[]): void {
+  while (pending.some((p) => p.length > 0)) {
+    for (const p of pending) {
+      const e = p.shift();
+      if (e !== undefined) lines.push(e);
     }
   }
-  return lines;
+  pending.length = 0;
 }
 
 export interface ReplayTimings {
