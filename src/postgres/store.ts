@@ -4,7 +4,8 @@ import { LifecycleError } from '../errors';
 import { show } from '../messages';
 import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
 import { toSqlClient, type SqlClient } from './client';
-import { applySql, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
+import { perLifecycle } from '../internal/memo';
+import { applySql, arrayLiteral, callApplyOneSql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
@@ -82,6 +83,24 @@ export interface PostgresStore {
   readonly tables: Readonly<Pick<TableNames, 'status' | 'transition'>>;
 }
 
+/** A decision column as the array literals the statement takes. */
+type ColumnParams = readonly [froms: string, offsets: string, implied: string];
+
+const NO_COLUMN: ColumnParams = ['{}', '{0}', '{}'];
+
+/** Per lifecycle: its statuses, and every incoming status's decision column (tolerant, strict), as array literals. */
+const paramsOf = perLifecycle((lifecycle) => {
+  const column = (to: number, tolerant: boolean): ColumnParams => {
+    const c = decisionColumn(lifecycle, to, tolerant);
+    return [arrayLiteral(c.froms), arrayLiteral(c.offsets), arrayLiteral(c.implied)];
+  };
+  return {
+    statuses: arrayLiteral(lifecycle.statuses),
+    tolerant: lifecycle.statuses.map((_, to) => column(to, true)),
+    strict: lifecycle.statuses.map((_, to) => column(to, false)),
+  };
+});
+
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
 const BUILT_IN: readonly ChannelRef[] = ['sms', 'email'];
 
@@ -151,10 +170,25 @@ export function createPostgresStore(db: unknown, options: PostgresStoreOptions =
     return statement;
   };
 
+  const one = { text: callApplyOneSql(names), name: '' };
+  one.name = `dl_apply_one_${hash(one.text)}`;
+
   const run = async (batch: Prepared, options: ApplyOptions | undefined): Promise<ApplyResult[]> => {
     const tolerant = policyIsTolerant(options);
-    const statement = statementFor(batch.lifecycles);
-    const params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant];
+    let statement: { text: string; name: string };
+    let params: unknown[];
+    if (batch.messageIds.length === 1) {
+      // A single report takes the small statement: the decision column travels as parameters.
+      const lifecycle = batch.lifecycles[0];
+      const status = batch.statuses[0];
+      const p = paramsOf(lifecycle);
+      const column = status === null ? NO_COLUMN : (tolerant ? p.tolerant : p.strict)[lifecycle.ids.get(status) as number];
+      statement = one;
+      params = [batch.messageIds[0], lifecycle.name, lifecycle.statuses[lifecycle.initial], p.statuses, ...column, status, batch.ids[0], batch.ats[0]];
+    } else {
+      statement = statementFor(batch.lifecycles);
+      params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant];
+    }
     for (let attempt = 0; ; attempt++) {
       let rows: readonly Record<string, unknown>[];
       try {
