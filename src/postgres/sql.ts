@@ -83,7 +83,7 @@ export function migrationSql(names: TableNames): string {
   updated_at timestamptz NOT NULL DEFAULT now()
 )`,
     `CREATE TABLE IF NOT EXISTS ${t} (
-  message_id text NOT NULL REFERENCES ${s} (message_id) ON DELETE CASCADE,
+  message_id text NOT NULL,
   seq integer NOT NULL CHECK (seq > 0),
   from_status text NOT NULL,
   to_status text NOT NULL,
@@ -301,17 +301,19 @@ export function applyOneSql(names: TableNames, arg: (n: number) => string = (n) 
   return `WITH cur AS (
   SELECT r.channel, r.status, r.version FROM ${s} r WHERE r.message_id = ${arg(1)} FOR UPDATE
 ),
-dec AS (
+seen AS MATERIALIZED (
+  SELECT ${arg(9)}::text IS NOT NULL AND EXISTS (
+    SELECT 1 FROM ${t} h WHERE h.message_id = ${arg(1)} AND h.event_id = ${arg(9)}::text) AS dup
+),
+dec AS MATERIALIZED (
   SELECT f.from_status, f.stored_channel, f.version, f.stored, f.dup,
          CASE WHEN f.i IS NOT NULL AND NOT f.dup AND (NOT f.stored OR f.stored_channel = ${arg(2)}::text)
               THEN (${arg(7)}::text[])[(${arg(6)}::int[])[f.i] + 1 : (${arg(6)}::int[])[f.i + 1]] || ${arg(8)}::text END AS path
   FROM (
     SELECT coalesce(c.status, ${arg(3)}::text) AS from_status, c.channel AS stored_channel,
            coalesce(c.version, 0) AS version, c.status IS NOT NULL AS stored,
-           array_position(${arg(5)}::text[], coalesce(c.status, ${arg(3)}::text)) AS i,
-           ${arg(9)}::text IS NOT NULL AND EXISTS (
-             SELECT 1 FROM ${t} h WHERE h.message_id = ${arg(1)} AND h.event_id = ${arg(9)}::text) AS dup
-    FROM (SELECT 1) AS one LEFT JOIN cur c ON true
+           array_position(${arg(5)}::text[], coalesce(c.status, ${arg(3)}::text)) AS i, k.dup
+    FROM seen k LEFT JOIN cur c ON true
   ) f
 ),
 hist AS (
