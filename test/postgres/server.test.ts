@@ -122,37 +122,45 @@ test('killing connections mid-batch leaves every row at a legal status with a le
   const all = messages('fault', 400, 7);
   const queue = arrivals(all, 8);
   const clients = await connections(CONNECTIONS);
+  const KILLS = 4;
   let next = 0;
   let killed = 0;
   let failedBatches = 0;
-  let running = true;
+  // Workers keep sending batches (wrapping around the queue: repeats are harmless) until the
+  // killer has terminated KILLS backends in the middle of one, so the test cannot finish too early.
   const workers = clients.map(async (client) => {
     client.on('error', () => undefined);
     const store = createPostgresStore(client, { schema: faultSchema });
-    while (running && next < queue.length) {
-      const items = queue.slice(next, next + 40);
+    while (killed < KILLS || next < queue.length) {
+      const at = next % queue.length;
       next += 40;
       try {
-        await store.applyMany(items);
+        await store.applyMany(queue.slice(at, at + 40));
       } catch {
         failedBatches++;
         return; // this connection was terminated
       }
     }
   });
-  // Terminate backends while they are executing the store's statement, i.e. mid-batch.
-  while (killed < 4 && next < queue.length) {
-    const { rows } = await admin.query<{ killed: boolean }>(
-      `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
-       WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE 'WITH RECURSIVE%' LIMIT 1`,
+  const deadline = Date.now() + 30_000;
+  const victims: number[] = [];
+  while (killed < KILLS && Date.now() < deadline) {
+    const { rows } = await admin.query<{ pid: number; killed: boolean }>(
+      `SELECT pid, pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+       WHERE state = 'active' AND pid <> pg_backend_pid() AND pid <> ALL ($1::int[]) AND query LIKE 'WITH RECURSIVE%' LIMIT 1`,
+      [victims],
     );
-    if (rows[0]?.killed) killed++;
+    if (rows[0]?.killed) {
+      victims.push(rows[0].pid);
+      killed++;
+    }
   }
+  const stopped = killed;
+  killed = KILLS; // let the workers finish even if the deadline passed
   await Promise.all(workers);
-  running = false;
   await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-  expect(killed).toBeGreaterThan(0);
-  expect(failedBatches).toBeGreaterThan(0);
+  expect(stopped).toBe(KILLS);
+  expect(failedBatches).toBe(KILLS);
 
   const problems: string[] = [];
   for (const m of all) problems.push(...(await checkMessage(setupStore, m.id)));
