@@ -286,94 +286,95 @@ export function decisionColumn(lifecycle: CompiledLifecycle, to: number, toleran
 }
 
 /**
- * The statement behind a single `apply`: the same steps as {@link applySql}
- * for one report, without the fold, so that it plans and runs in a fraction
- * of the batch statement's time. Its text does not depend on the channel:
- * the channel's decision column arrives as parameters ({@link decisionColumn}),
- * so one prepared statement serves every channel.
+ * The single-report function, created by `migrate()`. It holds the mechanism
+ * and no rules: the channel's decision column arrives with every call
+ * ({@link decisionColumn}), so one function serves every channel. A function
+ * call is one statement: atomic, one round trip. Procedural on purpose: it
+ * runs only the writes a report needs, and PL/pgSQL plans each statement once
+ * per session (generic plans), where a prepared CTE statement was re-planned
+ * on every call.
  *
- * $1 message id, $2 channel, $3 initial status, $4 the channel's statuses in
- * order (for the counts), $5–$7 the decision column, $8 the incoming status
- * (NULL when it is not the channel's), $9 provider event id, $10 time (epoch ms).
- */
-export function applyOneSql(names: TableNames, arg: (n: number) => string = (n) => `$${n}`): string {
-  const { status: s, transition: t } = names;
-  return `WITH cur AS (
-  SELECT r.channel, r.status, r.version FROM ${s} r WHERE r.message_id = ${arg(1)} FOR UPDATE
-),
-seen AS MATERIALIZED (
-  SELECT ${arg(9)}::text IS NOT NULL AND EXISTS (
-    SELECT 1 FROM ${t} h WHERE h.message_id = ${arg(1)} AND h.event_id = ${arg(9)}::text) AS dup
-),
-dec AS MATERIALIZED (
-  SELECT f.from_status, f.stored_channel, f.version, f.stored, f.dup,
-         CASE WHEN f.i IS NOT NULL AND NOT f.dup AND (NOT f.stored OR f.stored_channel = ${arg(2)}::text)
-              THEN (${arg(7)}::text[])[(${arg(6)}::int[])[f.i] + 1 : (${arg(6)}::int[])[f.i + 1]] || ${arg(8)}::text END AS path
-  FROM (
-    SELECT coalesce(c.status, ${arg(3)}::text) AS from_status, c.channel AS stored_channel,
-           coalesce(c.version, 0) AS version, c.status IS NOT NULL AS stored,
-           array_position(${arg(5)}::text[], coalesce(c.status, ${arg(3)}::text)) AS i, k.dup
-    FROM seen k LEFT JOIN cur c ON true
-  ) f
-),
-hist AS (
-  SELECT d.version + p.j::int AS seq, p.status,
-         CASE WHEN p.j = 1 THEN d.from_status ELSE d.path[p.j - 1] END AS from_status,
-         p.j = cardinality(d.path) AS last
-  FROM dec d CROSS JOIN LATERAL unnest(d.path) WITH ORDINALITY AS p(status, j)
-),
-upd AS (
-  UPDATE ${s} r
-  SET status = ${arg(8)}::text, version = r.version + cardinality(d.path), updated_at = now(),
-      counts = ARRAY(SELECT u.c + (SELECT count(*) FROM unnest(d.path) AS x(s) WHERE x.s = u.s)::int
-                     FROM unnest(r.counts, ${arg(4)}::text[]) WITH ORDINALITY AS u(c, s, i) ORDER BY u.i)
-  FROM dec d
-  WHERE r.message_id = ${arg(1)} AND d.stored AND d.path IS NOT NULL
-),
-ins AS (
-  INSERT INTO ${s} (message_id, channel, status, counts, version)
-  SELECT ${arg(1)}, ${arg(2)}::text, ${arg(8)}::text,
-         ARRAY(SELECT (SELECT count(*) FROM unnest(d.path) AS x(s) WHERE x.s = u.s)::int
-               FROM unnest(${arg(4)}::text[]) WITH ORDINALITY AS u(s, i) ORDER BY u.i),
-         cardinality(d.path)
-  FROM dec d WHERE NOT d.stored AND d.path IS NOT NULL
-),
-rec AS (
-  INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
-  SELECT ${arg(1)}, h.seq, h.from_status, h.status, NOT h.last, CASE WHEN h.last THEN ${arg(9)}::text END,
-         CASE WHEN h.last AND ${arg(10)}::float8 IS NOT NULL THEN to_timestamp(${arg(10)}::float8 / 1000.0) END
-  FROM hist h
-)
-SELECT from_status, dup, path IS NOT NULL AS applied, stored_channel FROM dec`;
-}
-
-const FUNCTION_ARGS = [
-  'p_message_id text', 'p_channel text', 'p_initial text', 'p_statuses text[]', 'p_froms text[]',
-  'p_offsets int[]', 'p_implied text[]', 'p_status text', 'p_event_id text', 'p_at_ms float8',
-] as const;
-
-/**
- * {@link applyOneSql} wrapped in a PL/pgSQL function, so that each session
- * plans it once: a prepared top-level statement is re-planned on every call
- * (PostgreSQL prefers custom plans for it), which cost more than running it.
- * The function holds no rules; the decision column still arrives per call.
+ * Locking the row first means every later step sees the latest committed
+ * version, and each statement in the function takes a new snapshot, so a
+ * provider id committed by a concurrent writer while we waited for the lock
+ * is seen as a duplicate. For a new message a plain INSERT is used; if
+ * another session inserted it first, the unique violation rolls the whole
+ * call back and the caller re-runs it, now finding the row.
  */
 function applyFunctionSql(names: TableNames): string {
-  const body = applyOneSql(names, (n) => FUNCTION_ARGS[n - 1].split(' ')[0]);
-  return `CREATE OR REPLACE FUNCTION ${names.applyFunction}(${FUNCTION_ARGS.join(', ')})
+  const { status: s, transition: t } = names;
+  return `CREATE OR REPLACE FUNCTION ${names.applyFunction}(
+  p_message_id text, p_channel text, p_initial text, p_statuses text[],
+  p_froms text[], p_offsets int[], p_implied text[], p_status text, p_event_id text, p_at_ms float8)
 RETURNS TABLE (from_status text, dup boolean, applied boolean, stored_channel text)
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
 AS $delivery_lifecycle$
 #variable_conflict use_column
+DECLARE
+  v_channel text;
+  v_status text;
+  v_version int;
+  v_counts int[];
+  v_stored boolean;
+  v_i int;
+  v_k int;
+  v_path text[];
 BEGIN
-  RETURN QUERY
-${body};
+  SELECT r.channel, r.status, r.version, r.counts INTO v_channel, v_status, v_version, v_counts
+  FROM ${s} r WHERE r.message_id = p_message_id FOR UPDATE;
+  v_stored := FOUND;
+  IF NOT v_stored THEN
+    v_status := p_initial;
+    v_version := 0;
+    v_counts := array_fill(0, ARRAY[cardinality(p_statuses)]);
+  END IF;
+  from_status := v_status;
+  stored_channel := v_channel;
+  dup := false;
+  applied := false;
+  IF v_stored AND v_channel <> p_channel THEN
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF p_event_id IS NOT NULL THEN
+    dup := EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = p_message_id AND h.event_id = p_event_id);
+  END IF;
+  v_i := array_position(p_froms, v_status);
+  IF dup OR v_i IS NULL THEN
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  v_path := p_implied[p_offsets[v_i] + 1 : p_offsets[v_i + 1]] || p_status;
+  FOR j IN 1 .. cardinality(v_path) LOOP
+    v_k := array_position(p_statuses, v_path[j]);
+    v_counts[v_k] := v_counts[v_k] + 1;
+  END LOOP;
+  IF v_stored THEN
+    UPDATE ${s} r SET status = p_status, version = v_version + cardinality(v_path), counts = v_counts, updated_at = now()
+    WHERE r.message_id = p_message_id;
+  ELSE
+    INSERT INTO ${s} (message_id, channel, status, counts, version)
+    VALUES (p_message_id, p_channel, p_status, v_counts, cardinality(v_path));
+  END IF;
+  INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
+  SELECT p_message_id, v_version + p.j::int, CASE WHEN p.j = 1 THEN v_status ELSE v_path[p.j - 1] END, p.s,
+         p.j < cardinality(v_path),
+         CASE WHEN p.j = cardinality(v_path) THEN p_event_id END,
+         CASE WHEN p.j = cardinality(v_path) AND p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END
+  FROM unnest(v_path) WITH ORDINALITY AS p(s, j);
+  applied := true;
+  RETURN NEXT;
 END
 $delivery_lifecycle$`;
 }
 
-/** Calls the single-report function; parameters as for {@link applyOneSql}. */
+/**
+ * Calls the single-report function. $1 message id, $2 channel, $3 initial
+ * status, $4 the channel's statuses in order (for the counts), $5-$7 the
+ * decision column, $8 the incoming status (NULL when it is not the
+ * channel's), $9 provider event id, $10 time (epoch ms).
+ */
 export function callApplyOneSql(names: TableNames): string {
   return `SELECT from_status, dup, applied, stored_channel FROM ${names.applyFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 }
