@@ -22,7 +22,7 @@ const CLIENTS = 16;
 const MESSAGES = 4000;
 const BATCH = 50;
 const ROUNDS = 3;
-const SLICE = 800;
+const SLICE = 2400;
 
 interface Item {
   readonly messageId: string;
