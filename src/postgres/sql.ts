@@ -378,3 +378,9 @@ $delivery_lifecycle$`;
 export function callApplyOneSql(names: TableNames): string {
   return `SELECT from_status, dup, applied, stored_channel FROM ${names.applyFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 }
+
+/** The current status in the shape of the apply result rows, without locking. $1 message id. */
+export function readForApplySql(names: TableNames): string {
+  return `SELECT (SELECT status FROM ${names.status} WHERE message_id = $1) AS from_status, false AS dup, false AS applied,
+  (SELECT channel FROM ${names.status} WHERE message_id = $1) AS stored_channel`;
+}

@@ -5,7 +5,7 @@ import { show } from '../messages';
 import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
 import { toSqlClient, type SqlClient } from './client';
 import { perLifecycle } from '../internal/memo';
-import { applySql, arrayLiteral, callApplyOneSql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
+import { applySql, arrayLiteral, callApplyOneSql, readForApplySql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
@@ -101,6 +101,8 @@ const paramsOf = perLifecycle((lifecycle) => {
   };
 });
 
+const MAX_ID_BYTES = 1000;
+
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
 const BUILT_IN: readonly ChannelRef[] = ['sms', 'email'];
 
@@ -170,6 +172,8 @@ export function createPostgresStore(db: unknown, options: PostgresStoreOptions =
     return statement;
   };
 
+  const read = { text: readForApplySql(names), name: '' };
+  read.name = `dl_read_${hash(read.text)}`;
   const one = { text: callApplyOneSql(names), name: '' };
   one.name = `dl_apply_one_${hash(one.text)}`;
 
@@ -177,7 +181,11 @@ export function createPostgresStore(db: unknown, options: PostgresStoreOptions =
     const tolerant = policyIsTolerant(options);
     let statement: { text: string; name: string };
     let params: unknown[];
-    if (batch.messageIds.length === 1) {
+    if (batch.messageIds.length === 1 && batch.statuses[0] === null) {
+      // A status the channel does not have can only be rejected: read the current status, lock nothing.
+      statement = read;
+      params = [batch.messageIds[0]];
+    } else if (batch.messageIds.length === 1) {
       // A single report takes the small statement: the decision column travels as parameters.
       const lifecycle = batch.lifecycles[0];
       const status = batch.statuses[0];
@@ -266,8 +274,9 @@ function policyIsTolerant(options: ApplyOptions | undefined): boolean {
 }
 
 function checkMessageId(messageId: unknown): asserts messageId is string {
-  if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > 1000 || messageId.includes('\0')) {
-    throw new LifecycleError('invalid_argument', `messageId must be a non-empty string without NUL, at most 1000 characters, got ${show(messageId)}`);
+  // Both ids go into one btree entry (at most ~2.7 kB), and PostgreSQL text cannot hold NUL.
+  if (typeof messageId !== 'string' || messageId.length === 0 || Buffer.byteLength(messageId) > MAX_ID_BYTES || messageId.includes('\0')) {
+    throw new LifecycleError('invalid_argument', `messageId must be a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(messageId)}`);
   }
 }
 
@@ -293,8 +302,8 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
     if (typeof report === 'string') {
       throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
     }
-    if (report.id !== undefined && (report.id.includes('\0') || report.id.length > 1000)) {
-      throw new LifecycleError('invalid_event', `item ${index}: id must not contain NUL or exceed 1000 characters`, { channel: lifecycle.name });
+    if (report.id !== undefined && (report.id.includes('\0') || Buffer.byteLength(report.id) > MAX_ID_BYTES)) {
+      throw new LifecycleError('invalid_event', `item ${index}: id must not contain NUL or exceed ${MAX_ID_BYTES} bytes`, { channel: lifecycle.name });
     }
     if (report.at !== undefined && Number.isNaN(new Date(report.at).getTime())) {
       throw new LifecycleError('invalid_event', `item ${index}: at is out of range: ${show(report.at)}`, { channel: lifecycle.name });
@@ -331,7 +340,7 @@ function results(batch: Prepared, rows: readonly Record<string, unknown>[], opti
   const byName = new Map(batch.lifecycles.map((l) => [l.name, l]));
   return rows.map((row, i) => {
     const lifecycle = byName.get(batch.channels[i]) as CompiledLifecycle;
-    const from = row.from_status as string;
+    const from = (row.from_status as string | null) ?? lifecycle.statuses[lifecycle.initial];
     if (row.dup === true) {
       const ignored: Ignored = {
         outcome: 'ignored',

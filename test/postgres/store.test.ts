@@ -182,6 +182,9 @@ describe('bad input is refused before anything is written', () => {
     await expectError(store.apply(id, 'sms', { status: 'SUBMITTED', at: 'yesterday' }), 'invalid_event');
     await expectError(store.apply(id, 'sms', null as never), 'invalid_event');
     await expectError(store.apply('', 'sms', 'SUBMITTED'), 'invalid_argument');
+    await expectError(store.apply('é'.repeat(600), 'sms', 'SUBMITTED'), 'invalid_argument'); // 1,200 bytes
+    await expectError(store.apply('a\0b', 'sms', 'SUBMITTED'), 'invalid_argument');
+    await expectError(store.apply(id, 'sms', { status: 'SUBMITTED', id: 'x'.repeat(1001) }), 'invalid_event');
     await expectError(store.apply(id, 'sms', 'SUBMITTED', { policy: 'lenient' as never }), 'invalid_argument');
     // A bad item anywhere in a batch stops the whole batch.
     await expectError(
