@@ -357,12 +357,19 @@ BEGIN
     INSERT INTO ${s} (message_id, channel, status, counts, version)
     VALUES (p_message_id, p_channel, p_status, v_counts, cardinality(v_path));
   END IF;
-  INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
-  SELECT p_message_id, v_version + p.j::int, CASE WHEN p.j = 1 THEN v_status ELSE v_path[p.j - 1] END, p.s,
-         p.j < cardinality(v_path),
-         CASE WHEN p.j = cardinality(v_path) THEN p_event_id END,
-         CASE WHEN p.j = cardinality(v_path) AND p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END
-  FROM unnest(v_path) WITH ORDINALITY AS p(s, j);
+  IF cardinality(v_path) = 1 THEN
+    -- The common case, a legal step: one history row.
+    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
+    VALUES (p_message_id, v_version + 1, v_status, p_status, false, p_event_id,
+            CASE WHEN p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END);
+  ELSE
+    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
+    SELECT p_message_id, v_version + p.j::int, CASE WHEN p.j = 1 THEN v_status ELSE v_path[p.j - 1] END, p.s,
+           p.j < cardinality(v_path),
+           CASE WHEN p.j = cardinality(v_path) THEN p_event_id END,
+           CASE WHEN p.j = cardinality(v_path) AND p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END
+    FROM unnest(v_path) WITH ORDINALITY AS p(s, j);
+  END IF;
   applied := true;
   RETURN NEXT;
 END
