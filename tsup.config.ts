@@ -6,6 +6,7 @@ export default defineConfig({
     providers: 'src/providers/index.ts',
     diagram: 'src/diagram/index.ts',
     testing: 'src/testing/index.ts',
+    postgres: 'src/postgres/index.ts',
     cli: 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],

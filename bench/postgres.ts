@@ -1,0 +1,220 @@
+/**
+ * Applies per second through the PostgreSQL store under 16 concurrent
+ * clients, against an unconditional UPDATE of the same rows (the baseline: no
+ * lifecycle check, no history) and against the textbook alternative, an
+ * interactive transaction (BEGIN; SELECT … FOR UPDATE; decide in the app;
+ * UPDATE; INSERT; COMMIT). Runs on a throwaway server started like the
+ * integration tests' (or DATABASE_URL), with PostgreSQL's default durability
+ * unless `--fast` is given. Prints the ratios and writes
+ * docs/benchmarks-postgres.md.
+ *
+ * npm run bench:pg [-- --fast] [-- --no-write]
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { applyStatus, lifecycleOf, type ChannelRef, type StatusReport } from '../src';
+import { createPostgresStore } from '../src/postgres';
+import { startPostgres } from '../scripts/postgres-server';
+import { deliveredStream, legalPath, rng, shuffle } from '../test/postgres/support';
+
+const CLIENTS = 16;
+const MESSAGES = 4000;
+const BATCH = 50;
+const ROUNDS = 3;
+const SLICE = 2400;
+
+interface Item {
+  readonly messageId: string;
+  readonly channel: ChannelRef;
+  readonly event: StatusReport;
+}
+
+function workload(prefix: string, seed: number): Item[] {
+  const random = rng(seed);
+  const items: Item[] = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const channel: ChannelRef = i % 2 === 0 ? 'sms' : 'email';
+    const messageId = `${prefix}-${i}`;
+    for (const event of deliveredStream(messageId, legalPath(channel, random), random)) items.push({ messageId, channel, event });
+  }
+  // Interleave messages in windows so one message's reports overlap in time, as webhooks do.
+  const out: Item[] = [];
+  for (let i = 0; i < items.length; i += 400) out.push(...shuffle(items.slice(i, i + 400), random));
+  return out;
+}
+
+/** Runs `work` over the items from 16 clients pulling from one queue; returns items per second. */
+async function measure(clients: Client[], items: readonly Item[], chunk: number, work: (client: Client, batch: readonly Item[]) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    clients.map(async (client) => {
+      while (next < items.length) {
+        const batch = items.slice(next, next + chunk);
+        next += chunk;
+        await work(client, batch);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return items.length / seconds;
+}
+
+async function main(): Promise<void> {
+  const fast = process.argv.includes('--fast');
+  const server = await startPostgres({ durable: !fast });
+  const admin = new Client({ connectionString: server.url });
+  await admin.connect();
+  const version = (await admin.query('SHOW server_version')).rows[0].server_version as string;
+  const clients = Array.from({ length: CLIENTS }, () => new Client({ connectionString: server.url }));
+  await Promise.all(clients.map((c) => c.connect()));
+  const rates: Record<string, number[]> = { baseline: [], logged: [], apply: [], applyMany: [], transaction: [] };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const schema = `bench_${round}`;
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      const setup = createPostgresStore(admin, { schema });
+      await setup.migrate();
+      const many = createPostgresStore(admin, { schema, tablePrefix: 'many_' });
+      await many.migrate();
+      const tx = createPostgresStore(admin, { schema, tablePrefix: 'tx_' });
+      await tx.migrate();
+      // The baseline table: the same rows, created up front, updated without any check.
+      await admin.query(`CREATE TABLE ${schema}.plain (message_id text PRIMARY KEY, channel text NOT NULL, status text NOT NULL,
+        counts integer[] NOT NULL, version integer NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())`);
+      const items = workload(`r${round}`, 1000 + round);
+      const ids = [...new Set(items.map((i) => i.messageId))];
+      await admin.query(`CREATE TABLE ${schema}.plain_log (message_id text NOT NULL, seq integer NOT NULL, status text NOT NULL,
+        event_id text, recorded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (message_id, seq))`);
+      await admin.query(
+        `INSERT INTO ${schema}.plain (message_id, channel, status, counts) SELECT id, 'sms', 'REGISTERED', '{0,0,0,0,0}' FROM unnest($1::text[]) AS id`,
+        [ids],
+      );
+      await admin.query('CHECKPOINT');
+
+      const stores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema })]));
+      const manyStores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema, tablePrefix: 'many_' })]));
+      const contenders: Record<string, [number, (client: Client, batch: readonly Item[]) => Promise<void>]> = {
+        baseline: [1, async (client, [item]) => {
+          await client.query({
+            name: `bench_plain_${schema}`,
+            text: `UPDATE ${schema}.plain SET status = $2, version = version + 1, updated_at = now() WHERE message_id = $1`,
+            values: [item.messageId, item.event.status],
+          });
+        }],
+        logged: [1, async (client, [item]) => {
+          await client.query({
+            name: `bench_logged_${schema}`,
+            text: `WITH u AS (UPDATE ${schema}.plain SET status = $2, version = version + 1, updated_at = now() WHERE message_id = $1 RETURNING version)
+                   INSERT INTO ${schema}.plain_log (message_id, seq, status, event_id) SELECT $1, version, $2, $3 FROM u`,
+            values: [item.messageId, item.event.status, item.event.id ?? null],
+          });
+        }],
+        apply: [1, async (client, [item]) => {
+          await (stores.get(client) as ReturnType<typeof createPostgresStore>).apply(item.messageId, item.channel, item.event);
+        }],
+        applyMany: [BATCH, async (client, batch) => {
+          await (manyStores.get(client) as ReturnType<typeof createPostgresStore>).applyMany(batch);
+        }],
+        transaction: [1, (client, [item]) => interactive(client, schema, item)],
+      };
+      // Contenders take turns slice by slice, so a change in the shared machine's load hits them alike.
+      const seconds: Record<string, number> = Object.fromEntries(Object.keys(contenders).map((k) => [k, 0]));
+      for (let at = 0; at < items.length; at += SLICE) {
+        const slice = items.slice(at, at + SLICE);
+        for (const [name, [chunk, work]] of Object.entries(contenders)) seconds[name] += slice.length / (await measure(clients, slice, chunk, work));
+      }
+      for (const name of Object.keys(contenders)) rates[name].push(items.length / seconds[name]);
+      // Every contender must have reached the same statuses, or the comparison means nothing.
+      const diff = await admin.query(
+        `SELECT count(*)::int AS n FROM ${schema}.delivery_status a
+         FULL JOIN ${schema}.many_status b USING (message_id) FULL JOIN ${schema}.tx_status c USING (message_id)
+         WHERE a.status IS DISTINCT FROM b.status OR a.status IS DISTINCT FROM c.status`,
+      );
+      if (diff.rows[0].n !== 0) throw new Error(`contenders disagree on ${diff.rows[0].n} messages`);
+      process.stdout.write(`round ${round + 1}/${ROUNDS}: ${items.length} reports\n`);
+    }
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+    await admin.end();
+    await server.stop();
+  }
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = median(rates.baseline);
+  const rows = [
+    ['unconditional UPDATE (baseline)', base],
+    ['unconditional UPDATE + history INSERT, one statement (no checks)', median(rates.logged)],
+    ['store.apply (one statement per report)', median(rates.apply)],
+    [`store.applyMany (batches of ${BATCH})`, median(rates.applyMany)],
+    ['interactive transaction (BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT)', median(rates.transaction)],
+  ] as const;
+  const table = [
+    '| contender | reports/s | × baseline |',
+    '|---|---:|---:|',
+    ...rows.map(([name, rate]) => `| ${name} | ${Math.round(rate)} | ${(rate / base).toFixed(2)} |`),
+  ].join('\n');
+  process.stdout.write(`\n${table}\n`);
+  const ratio = median(rates.apply) / base;
+  process.stdout.write(`\napply / baseline = ${ratio.toFixed(2)} (target ≥ 0.80): ${ratio >= 0.8 ? 'met' : 'NOT met'}\n`);
+  if (!process.argv.includes('--no-write')) {
+    const doc = `# PostgreSQL store benchmark
+
+Generated by \`npm run bench:pg${fast ? ' -- --fast' : ''}\` on ${new Date().toISOString().slice(0, 10)}: PostgreSQL ${version}
+on a throwaway local cluster (${fast ? 'fsync and synchronous_commit off' : 'default durability: fsync and synchronous_commit on'}),
+${CLIENTS} concurrent clients, ${MESSAGES} messages per round (SMS and e-mail alternating), each
+message's legal report stream shuffled with about a third of the reports repeated, windows of
+messages interleaved; median of ${ROUNDS} rounds. Every contender processes the same reports
+in the same order, and the bench checks that all of them end at the same statuses.
+The machine is shared (2 cores), so read the ratios, not the absolute rates.
+
+${table}
+
+The baseline is \`UPDATE … SET status = $2 WHERE message_id = $1\` on rows that already exist:
+no lifecycle check, no history, no duplicate detection. \`apply\` also creates rows, checks the
+decision table, and appends the history (implied rows included) in the same statement.
+`;
+    writeFileSync(join(__dirname, '..', 'docs', 'benchmarks-postgres.md'), doc);
+  }
+}
+
+/** The alternative: decide in the application under a row lock, five round trips. */
+async function interactive(client: Client, schema: string, item: Item): Promise<void> {
+  const l = lifecycleOf(item.channel);
+  await client.query('BEGIN');
+  try {
+    await client.query({
+      name: `tx_ensure_${schema}`,
+      text: `INSERT INTO ${schema}.tx_status (message_id, channel, status, counts) VALUES ($1, $2, $3, array_fill(0, ARRAY[$4::int])) ON CONFLICT DO NOTHING`,
+      values: [item.messageId, l.name, l.statuses[l.initial], l.size],
+    });
+    const row = (await client.query({ name: `tx_lock_${schema}`, text: `SELECT status, version FROM ${schema}.tx_status WHERE message_id = $1 FOR UPDATE`, values: [item.messageId] })).rows[0];
+    const seen = item.event.id === undefined ? 0 : (await client.query({ name: `tx_seen_${schema}`, text: `SELECT 1 FROM ${schema}.tx_transition WHERE message_id = $1 AND event_id = $2`, values: [item.messageId, item.event.id] })).rowCount;
+    const result = applyStatus(l, row.status, item.event.status);
+    if (!seen && result.outcome === 'applied') {
+      const path = [...result.implied, result.status];
+      await client.query({
+        name: `tx_update_${schema}`,
+        text: `UPDATE ${schema}.tx_status SET status = $2, version = version + $3, updated_at = now() WHERE message_id = $1`,
+        values: [item.messageId, result.status, path.length],
+      });
+      await client.query({
+        name: `tx_history_${schema}`,
+        text: `INSERT INTO ${schema}.tx_transition (message_id, seq, from_status, to_status, implied, event_id)
+               SELECT $1, $2 + i, ($3::text[])[i], s, i < cardinality($4::text[]), CASE WHEN i = cardinality($4::text[]) THEN $5 END
+               FROM unnest($4::text[]) WITH ORDINALITY AS p(s, i)`,
+        values: [item.messageId, row.version, [row.status, ...path.slice(0, -1)], path, item.event.id ?? null],
+      });
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

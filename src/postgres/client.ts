@@ -1,0 +1,68 @@
+import { LifecycleError } from '../errors';
+
+/** Rows as a driver returns them. */
+export interface SqlResult {
+  readonly rows: readonly Record<string, unknown>[];
+}
+
+/**
+ * The little a store needs from a database connection. `pg` (`Pool`,
+ * `Client`) and PGlite instances are adapted automatically; anything else
+ * that has this shape can be passed as is.
+ */
+export interface SqlClient {
+  /** Runs one parameterised statement. `name` lets a driver keep it prepared. */
+  query(text: string, params: readonly unknown[], name?: string): Promise<SqlResult>;
+  /** Runs several statements without parameters, atomically when the driver allows it. */
+  exec(text: string): Promise<void>;
+}
+
+type Queryable = { query: (...args: never[]) => unknown };
+
+function hasMethod<K extends string>(value: unknown, key: K): value is Record<K, (...args: never[]) => unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[key] === 'function';
+}
+
+/**
+ * Wraps a `pg` Pool/Client, a PGlite instance or a ready {@link SqlClient}.
+ * Detection is by shape: PGlite has `exec`; `pg` has `connect`.
+ */
+export function toSqlClient(db: unknown): SqlClient {
+  if (!hasMethod(db, 'query')) {
+    throw new LifecycleError('invalid_argument', 'createPostgresStore needs a pg Pool or Client, a PGlite instance, or an object with query(text, params)');
+  }
+  const q = db as Queryable;
+  if (hasMethod(db, 'exec') && hasMethod(db, 'query') && !hasMethod(db, 'connect')) {
+    // PGlite: query(text, params) for one statement, exec(text) for several.
+    const lite = db as unknown as {
+      query(text: string, params?: unknown[]): Promise<SqlResult>;
+      exec(text: string): Promise<unknown>;
+    };
+    return {
+      query: (text, params) => lite.query(text, [...params]),
+      exec: async (text) => {
+        await lite.exec(text);
+      },
+    };
+  }
+  if (hasMethod(db, 'connect')) {
+    // pg: the config form keeps the statement prepared per connection; a
+    // parameterless multi-statement query runs as one implicit transaction.
+    const pg = q as unknown as { query(config: { text: string; values?: unknown[]; name?: string } | string): Promise<SqlResult> };
+    return {
+      query: (text, params, name) =>
+        pg.query(name === undefined ? { text, values: [...params] } : { text, values: [...params], name }),
+      exec: async (text) => {
+        await pg.query(text);
+      },
+    };
+  }
+  const generic = db as unknown as Partial<SqlClient> & { query: SqlClient['query'] };
+  return {
+    query: (text, params, name) => generic.query(text, params, name),
+    exec: async (text) => {
+      if (typeof generic.exec === 'function') await generic.exec(text);
+      else await generic.query(text, []);
+    },
+  };
+}

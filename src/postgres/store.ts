@@ -1,0 +1,372 @@
+import { lifecycleOf, type ChannelRef, type StatusOf } from '../catalog';
+import type { CompiledLifecycle } from '../compile';
+import { LifecycleError } from '../errors';
+import { show } from '../messages';
+import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
+import { toSqlClient, type SqlClient } from './client';
+import { perLifecycle } from '../internal/memo';
+import { applySql, arrayLiteral, callApplyOneSql, readForApplySql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
+
+export interface PostgresStoreOptions {
+  /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
+  readonly schema?: string;
+  /** Prefix of the table names; default `'delivery_'` (tables `delivery_status`, `delivery_transition`). */
+  readonly tablePrefix?: string;
+  /** Custom channels the store accepts besides `sms` and `email` (others are registered on first use). */
+  readonly channels?: readonly CompiledLifecycle[];
+  /** How often a statement that lost a race (unique violation, deadlock) is re-run; default 20. */
+  readonly maxRetries?: number;
+}
+
+/** A report as `apply` takes it: a `StatusReport` or just the status name. */
+export type StoreEvent = StatusReport | string;
+
+/** One item of {@link PostgresStore.applyMany}. */
+export interface BatchItem<C extends ChannelRef = ChannelRef> {
+  readonly messageId: string;
+  readonly channel: C;
+  readonly event: StoreEvent;
+}
+
+/** A message's stored state. */
+export interface StoredMessage<S extends string = string> {
+  readonly messageId: string;
+  readonly channel: string;
+  readonly status: S;
+  /** How many times each status became or stayed current (implied ones included): opens, clicks, deferrals… */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Number of transitions recorded; grows with every applied report. */
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+/** One row of a message's history. */
+export interface StoredTransition<S extends string = string> {
+  /** Position in the message's history, from 1. */
+  readonly seq: number;
+  readonly from: S;
+  readonly status: S;
+  /** True for a status filled in because a later report arrived early. */
+  readonly implied: boolean;
+  /** The provider event id of the report, when it had one. */
+  readonly id?: string;
+  /** The report's time in epoch ms, when it had one. */
+  readonly at?: number;
+  /** When the row was written. */
+  readonly recordedAt: Date;
+}
+
+/** The store returned by {@link createPostgresStore}. */
+export interface PostgresStore {
+  /** Creates the schema if missing (idempotent, safe to run from several instances at once). */
+  migrate(): Promise<void>;
+  /**
+   * Applies one report to a message atomically and returns what
+   * `applyStatus` decides for the message's current status (a repeated
+   * provider event id is `ignored` as a `duplicate`). One statement, one
+   * round trip (re-run only if it lost a race). Throws `LifecycleError` for
+   * an unknown channel, a malformed event or a message stored under another
+   * channel, before anything is written.
+   */
+  apply<C extends ChannelRef>(messageId: string, channel: C, event: StoreEvent, options?: ApplyOptions): Promise<ApplyResult<StatusOf<C>>>;
+  /**
+   * Applies a batch in order, in one statement (one round trip, all or
+   * nothing); results in input order, each what `apply` would have returned
+   * at that point.
+   */
+  applyMany(items: readonly BatchItem[], options?: ApplyOptions): Promise<ApplyResult[]>;
+  /** The message's stored state, or `undefined` when nothing was ever applied to it. */
+  get(messageId: string): Promise<StoredMessage | undefined>;
+  /** The message's transitions in order (empty when none). */
+  history(messageId: string): Promise<StoredTransition[]>;
+  /** The tables the store uses (quoted, schema-qualified). */
+  readonly tables: Readonly<Pick<TableNames, 'status' | 'transition'>>;
+}
+
+/** A decision column as the array literals the statement takes. */
+type ColumnParams = readonly [froms: string, offsets: string, implied: string];
+
+const NO_COLUMN: ColumnParams = ['{}', '{0}', '{}'];
+
+/** Per lifecycle: its statuses, and every incoming status's decision column (tolerant, strict), as array literals. */
+const paramsOf = perLifecycle((lifecycle) => {
+  const column = (to: number, tolerant: boolean): ColumnParams => {
+    const c = decisionColumn(lifecycle, to, tolerant);
+    return [arrayLiteral(c.froms), arrayLiteral(c.offsets), arrayLiteral(c.implied)];
+  };
+  return {
+    statuses: arrayLiteral(lifecycle.statuses),
+    tolerant: lifecycle.statuses.map((_, to) => column(to, true)),
+    strict: lifecycle.statuses.map((_, to) => column(to, false)),
+  };
+});
+
+const MAX_ID_BYTES = 1000;
+
+const RETRYABLE = new Set(['23505', '40P01', '40001']);
+const BUILT_IN: readonly ChannelRef[] = ['sms', 'email'];
+
+interface Prepared {
+  readonly messageIds: string[];
+  readonly channels: string[];
+  readonly statuses: (string | null)[];
+  readonly ids: (string | null)[];
+  readonly ats: (number | null)[];
+  readonly lifecycles: CompiledLifecycle[];
+  readonly incoming: unknown[];
+}
+
+/**
+ * Creates a PostgreSQL-backed status store over a `pg` Pool or Client, or a
+ * PGlite instance (the same SQL runs on both). Every write goes through one
+ * statement generated from the compiled lifecycle tables, so the database
+ * itself guarantees that a message's status only moves forward, even with
+ * many service instances writing at once. With a `pg` Client, call it
+ * outside an explicit transaction: a lost race is retried by re-running the
+ * statement.
+ *
+ * @example
+ * import { Pool } from 'pg';
+ * import { createPostgresStore } from 'delivery-lifecycle/postgres';
+ * const store = createPostgresStore(new Pool());
+ * await store.migrate();
+ * await store.apply('msg-1', 'email', { status: 'OPEN', id: 'evt-9' });
+ * // { outcome: 'applied', status: 'OPEN', from: 'SUBMITTED', code: 'skipped', implied: ['DELIVERED'], … }
+ */
+export function createPostgresStore(db: unknown, options: PostgresStoreOptions = {}): PostgresStore {
+  const client: SqlClient = toSqlClient(db);
+  const names = tableNames(options.schema, options.tablePrefix ?? 'delivery_');
+  const maxRetries = options.maxRetries ?? 20;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw new LifecycleError('invalid_argument', `maxRetries must be a non-negative integer, got ${show(maxRetries)}`);
+  }
+  const registry = new Map<string, CompiledLifecycle>();
+  const register = (channel: unknown): CompiledLifecycle => {
+    const lifecycle = lifecycleOf(channel);
+    if (lifecycle === undefined) {
+      throw new LifecycleError('unknown_channel', `unknown channel ${show(channel)}`, {
+        channel: typeof channel === 'string' ? channel : undefined,
+      });
+    }
+    const known = registry.get(lifecycle.name);
+    if (known === undefined) registry.set(lifecycle.name, lifecycle);
+    else if (known !== lifecycle) {
+      throw new LifecycleError('invalid_argument', `another lifecycle named ${show(lifecycle.name)} is already used by this store`, {
+        channel: lifecycle.name,
+      });
+    }
+    return lifecycle;
+  };
+  for (const channel of [...BUILT_IN, ...(options.channels ?? [])]) register(channel);
+
+  // The statement text depends only on the set of channels in a call; keep one per set.
+  const statements = new Map<string, { text: string; name: string }>();
+  const statementFor = (lifecycles: readonly CompiledLifecycle[]) => {
+    const key = lifecycles.map((l) => l.name).join('\u0000');
+    let statement = statements.get(key);
+    if (statement === undefined) {
+      const text = applySql(names, lifecycles);
+      statement = { text, name: `dl_apply_${hash(text)}` };
+      statements.set(key, statement);
+    }
+    return statement;
+  };
+
+  const read = { text: readForApplySql(names), name: '' };
+  read.name = `dl_read_${hash(read.text)}`;
+  const one = { text: callApplyOneSql(names), name: '' };
+  one.name = `dl_apply_one_${hash(one.text)}`;
+
+  const run = async (batch: Prepared, options: ApplyOptions | undefined): Promise<ApplyResult[]> => {
+    const tolerant = policyIsTolerant(options);
+    let statement: { text: string; name: string };
+    let params: unknown[];
+    if (batch.messageIds.length === 1 && batch.statuses[0] === null) {
+      // A status the channel does not have can only be rejected: read the current status, lock nothing.
+      statement = read;
+      params = [batch.messageIds[0]];
+    } else if (batch.messageIds.length === 1) {
+      // A single report takes the small statement: the decision column travels as parameters.
+      const lifecycle = batch.lifecycles[0];
+      const status = batch.statuses[0];
+      const p = paramsOf(lifecycle);
+      const column = status === null ? NO_COLUMN : (tolerant ? p.tolerant : p.strict)[lifecycle.ids.get(status) as number];
+      statement = one;
+      params = [batch.messageIds[0], lifecycle.name, lifecycle.statuses[lifecycle.initial], p.statuses, ...column, status, batch.ids[0], batch.ats[0]];
+    } else {
+      statement = statementFor(batch.lifecycles);
+      params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant];
+    }
+    for (let attempt = 0; ; attempt++) {
+      let rows: readonly Record<string, unknown>[];
+      try {
+        rows = (await client.query(statement.text, params, statement.name)).rows;
+      } catch (error) {
+        if (attempt < maxRetries && RETRYABLE.has((error as { code?: unknown }).code as string)) continue;
+        throw error;
+      }
+      return results(batch, rows, options);
+    }
+  };
+
+  return {
+    tables: { status: names.status, transition: names.transition },
+    async migrate() {
+      await client.exec(migrationSql(names));
+    },
+    async apply(messageId, channel, event, options) {
+      const batch = prepare([{ messageId, channel, event }], register);
+      return (await run(batch, options))[0] as ApplyResult<StatusOf<typeof channel>>;
+    },
+    async applyMany(items, options) {
+      if (!Array.isArray(items)) throw new LifecycleError('invalid_argument', `applyMany takes an array, got ${show(items)}`);
+      if (items.length === 0) {
+        policyIsTolerant(options);
+        return [];
+      }
+      return run(prepare(items, register), options);
+    },
+    async get(messageId) {
+      checkMessageId(messageId);
+      const row = (await client.query(getSql(names), [messageId], 'dl_get_' + hash(getSql(names)))).rows[0];
+      if (row === undefined) return undefined;
+      const lifecycle = registry.get(row.channel as string);
+      const counts: Record<string, number> = {};
+      (row.counts as number[]).forEach((count, i) => {
+        counts[lifecycle?.statuses[i] ?? String(i + 1)] = Number(count);
+      });
+      return {
+        messageId: row.message_id as string,
+        channel: row.channel as string,
+        status: row.status as string,
+        counts,
+        version: Number(row.version),
+        updatedAt: row.updated_at as Date,
+      };
+    },
+    async history(messageId) {
+      checkMessageId(messageId);
+      const rows = (await client.query(historySql(names), [messageId], 'dl_history_' + hash(historySql(names)))).rows;
+      return rows.map((row) => {
+        const entry: { -readonly [K in keyof StoredTransition]: StoredTransition[K] } = {
+          seq: Number(row.seq),
+          from: row.from_status as string,
+          status: row.to_status as string,
+          implied: row.implied as boolean,
+          recordedAt: row.recorded_at as Date,
+        };
+        if (row.event_id !== null && row.event_id !== undefined) entry.id = row.event_id as string;
+        if (row.at_ms !== null && row.at_ms !== undefined) entry.at = Math.round(Number(row.at_ms));
+        return entry;
+      });
+    },
+  };
+}
+
+function policyIsTolerant(options: ApplyOptions | undefined): boolean {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
+  }
+  const policy = options?.policy;
+  if (policy === undefined || policy === 'tolerant') return true;
+  if (policy === 'strict') return false;
+  throw new LifecycleError('invalid_argument', `policy must be 'strict' or 'tolerant', got ${show(policy)}`);
+}
+
+function checkMessageId(messageId: unknown): asserts messageId is string {
+  // Both ids go into one btree entry (at most ~2.7 kB), and PostgreSQL text cannot hold NUL.
+  if (typeof messageId !== 'string' || messageId.length === 0 || Buffer.byteLength(messageId) > MAX_ID_BYTES || messageId.includes('\0')) {
+    throw new LifecycleError('invalid_argument', `messageId must be a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(messageId)}`);
+  }
+}
+
+/** Validates a whole batch before anything is sent: nothing is written unless every item is well formed. */
+function prepare(items: readonly BatchItem[], register: (channel: unknown) => CompiledLifecycle): Prepared {
+  const batch: Prepared = { messageIds: [], channels: [], statuses: [], ids: [], ats: [], lifecycles: [], incoming: [] };
+  const channelOf = new Map<string, string>();
+  items.forEach((item, index) => {
+    if (typeof item !== 'object' || item === null) {
+      throw new LifecycleError('invalid_argument', `item ${index} must be { messageId, channel, event }, got ${show(item)}`);
+    }
+    const { messageId, channel, event } = item;
+    checkMessageId(messageId);
+    const lifecycle = register(channel);
+    const seen = channelOf.get(messageId);
+    if (seen !== undefined && seen !== lifecycle.name) {
+      throw new LifecycleError('invalid_argument', `message ${show(messageId)} appears with channels ${show(seen)} and ${show(lifecycle.name)}`, {
+        channel: lifecycle.name,
+      });
+    }
+    channelOf.set(messageId, lifecycle.name);
+    const report = readReport(typeof event === 'string' ? { status: event } : event);
+    if (typeof report === 'string') {
+      throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
+    }
+    if (report.id !== undefined && (report.id.includes('\0') || Buffer.byteLength(report.id) > MAX_ID_BYTES)) {
+      throw new LifecycleError('invalid_event', `item ${index}: id must not contain NUL or exceed ${MAX_ID_BYTES} bytes`, { channel: lifecycle.name });
+    }
+    if (report.at !== undefined && Number.isNaN(new Date(report.at).getTime())) {
+      throw new LifecycleError('invalid_event', `item ${index}: at is out of range: ${show(report.at)}`, { channel: lifecycle.name });
+    }
+    if (!batch.lifecycles.includes(lifecycle)) batch.lifecycles.push(lifecycle);
+    const id = lifecycle.ids.get(report.status as string);
+    batch.messageIds.push(messageId);
+    batch.channels.push(lifecycle.name);
+    // An unknown or inapplicable status matches no step row, so it can only be rejected.
+    batch.statuses.push(id !== undefined && id >= 0 ? (report.status as string) : null);
+    batch.ids.push(report.id ?? null);
+    batch.ats.push(report.at ?? null);
+    batch.incoming.push(report.status);
+  });
+  batch.lifecycles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return batch;
+}
+
+/** Rebuilds each event's `applyStatus` result from the status it met in the database. */
+function results(batch: Prepared, rows: readonly Record<string, unknown>[], options: ApplyOptions | undefined): ApplyResult[] {
+  if (rows.length !== batch.messageIds.length) {
+    throw new Error(`delivery-lifecycle: the store returned ${rows.length} results for ${batch.messageIds.length} events`);
+  }
+  for (const [i, row] of rows.entries()) {
+    const stored = row.stored_channel as string | null;
+    if (stored !== null && stored !== undefined && stored !== batch.channels[i]) {
+      throw new LifecycleError(
+        'invalid_argument',
+        `message ${show(batch.messageIds[i])} is stored as ${show(stored)}, not ${show(batch.channels[i])}; nothing was written`,
+        { channel: batch.channels[i] },
+      );
+    }
+  }
+  const byName = new Map(batch.lifecycles.map((l) => [l.name, l]));
+  return rows.map((row, i) => {
+    const lifecycle = byName.get(batch.channels[i]) as CompiledLifecycle;
+    const from = (row.from_status as string | null) ?? lifecycle.statuses[lifecycle.initial];
+    if (row.dup === true) {
+      const ignored: Ignored = {
+        outcome: 'ignored',
+        status: from,
+        from,
+        code: 'duplicate',
+        implied: [],
+        message: `${lifecycle.name}: event id ${show(batch.ids[i])} was already applied to ${show(batch.messageIds[i])}`,
+      };
+      return ignored;
+    }
+    const result = applyStatus(lifecycle, from, batch.incoming[i], options);
+    if ((result.outcome === 'applied') !== (row.applied === true)) {
+      throw new Error(`delivery-lifecycle: the database and applyStatus disagree on ${from} → ${show(batch.incoming[i])}`);
+    }
+    return result;
+  });
+}
+
+function hash(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return (h1 >>> 0).toString(36) + (h2 >>> 0).toString(36);
+}
