@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import fc from 'fast-check';
-import { setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import {
   applyStatus,
   compileLifecycle,
@@ -264,13 +264,15 @@ describe('bad input is refused before anything is written', () => {
 describe('custom channels', () => {
   // A push-notification lifecycle compiled from its own machine: the store builds its SQL from it.
   const push = compileLifecycle(
-    setup({}).createMachine({
+    setup({ types: { context: {} as { views: number } } }).createMachine({
       id: 'push',
       initial: 'QUEUED',
+      context: { views: 0 },
       states: {
         QUEUED: { on: { SENT: 'SENT', FAILED: 'FAILED' } },
         SENT: { on: { SEEN: 'SEEN', FAILED: 'FAILED' } },
-        SEEN: { on: { SEEN: {} } },
+        // A counted repeat needs an action: xstate never takes a transition with neither target nor action.
+        SEEN: { on: { SEEN: { actions: assign({ views: ({ context }) => context.views + 1 }) } } },
         FAILED: { type: 'final' },
       },
     }),
