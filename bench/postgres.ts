@@ -19,9 +19,11 @@ import { startPostgres } from '../scripts/postgres-server';
 import { deliveredStream, legalPath, rng, shuffle } from '../test/postgres/support';
 
 const CLIENTS = 16;
-const MESSAGES = 4000;
+// `--smoke` (what CI runs through `npm run bench -- --smoke`): tiny counts, only to prove the script works.
+const SMOKE = process.argv.includes('--smoke');
+const MESSAGES = SMOKE ? 100 : 4000;
 const BATCH = 50;
-const ROUNDS = 3;
+const ROUNDS = SMOKE ? 1 : 3;
 const SLICE = 2400;
 
 interface Item {

@@ -5,6 +5,7 @@
  * docs/benchmarks.md. `--smoke` runs tiny counts and writes nothing: CI uses
  * it to prove the script works, never to judge a time.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { benchChecks } from './checks';
 import { benchColdStart } from './coldstart';
 import { benchMemory } from './memory';
 import { benchReplay, eventLog } from './replay';
+import { findServerBinaries } from '../scripts/postgres-server';
 import { mixedStream } from './stream';
 
 interface Row {
@@ -54,7 +56,24 @@ async function main(): Promise<void> {
 
   const table = render(rows);
   console.log(table);
-  if (!smoke) writeReport(table);
+  const postgres = benchPostgres();
+  if (!smoke) writeReport(table, postgres);
+}
+
+/**
+ * The store's benchmark (bench/postgres.ts, its own process and server), when
+ * PostgreSQL is available: server binaries to start a throwaway cluster from,
+ * or DATABASE_URL. It writes docs/benchmarks-postgres.md itself.
+ */
+function benchPostgres(): string {
+  if (process.env.DATABASE_URL === undefined && findServerBinaries() === undefined) {
+    console.log('\nPostgreSQL store: skipped, no server binaries and no DATABASE_URL.');
+    return 'PostgreSQL store: not measured in this run (no PostgreSQL available).';
+  }
+  const args = [require.resolve('ts-node/dist/bin.js'), path.join(__dirname, 'postgres.ts'), ...(smoke ? ['--smoke', '--fast', '--no-write'] : [])];
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`bench/postgres.ts failed with exit code ${String(result.status)}`);
+  return 'PostgreSQL store (16 concurrent clients, `apply` and `applyMany` against an unconditional `UPDATE`): see [benchmarks-postgres.md](benchmarks-postgres.md), written by the same run.';
 }
 
 function ratio(measure: string, value: number, target: string, pass: (r: number) => boolean, detail: string): Row {
@@ -69,7 +88,7 @@ function render(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
-function writeReport(table: string): void {
+function writeReport(table: string, postgres: string): void {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const body = [
     '# Benchmarks',
@@ -81,6 +100,8 @@ function writeReport(table: string): void {
     `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Run: ${new Date().toISOString()}.`,
     '',
     table,
+    '',
+    postgres,
     '',
   ].join('\n');
   writeFileSync(path.resolve(__dirname, '..', 'docs', 'benchmarks.md'), body);
