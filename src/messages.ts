@@ -18,9 +18,9 @@ export function describeRejection(code: TransitionCode, context: RejectionContex
     case 'unknown_channel':
       return `unknown channel ${channel}`;
     case 'unknown_status':
-      return `${channel}: ${context.side ?? 'the'} status ${show(context.status)} is not a known status`;
+      return `${channel}: ${sideWord(context.side)} ${show(context.status)} is not a known status`;
     case 'inapplicable_status':
-      return `${channel}: ${context.side ?? 'the'} status ${show(context.status)} does not apply to ${channel}`;
+      return `${channel}: ${sideWord(context.side)} ${show(context.status)} does not apply to ${channel}`;
     case 'duplicate':
       return `${channel}: ${to} repeats the current status`;
     case 'skipped':
@@ -32,6 +32,11 @@ export function describeRejection(code: TransitionCode, context: RejectionContex
     case 'illegal_transition':
       return `${channel}: ${to} contradicts the current status ${from}`;
   }
+}
+
+/** `from` is the status a message is in, `to` the one reported. */
+function sideWord(side: 'from' | 'to' | undefined): string {
+  return side === 'from' ? 'current status' : side === 'to' ? 'reported status' : 'status';
 }
 
 /** A short, safe rendering of any value for an error message. */

@@ -65,7 +65,7 @@ test('the error says what was given and on which channel', () => {
     caught = error;
   }
   expect(caught).toMatchObject({ code: 'unknown_status', channel: 'sms', to: ' opened ' });
-  expect((caught as Error).message).toMatchInlineSnapshot(`"sms: the status " opened " is not a known status"`);
+  expect((caught as Error).message).toMatchInlineSnapshot(`"sms: status " opened " is not a known status"`);
   expect(() => parseStatus('sms', 'open')).toThrow(expect.objectContaining({ code: 'inapplicable_status', channel: 'sms', to: 'open' }));
 });
 

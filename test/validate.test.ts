@@ -72,7 +72,7 @@ describe('bad input', () => {
     expect(checkTransition('sms', 'SUBMITTED', { toString: () => 'DELIVERED' })).toMatchInlineSnapshot(`
 {
   "code": "unknown_status",
-  "message": "sms: to status {} is not a known status",
+  "message": "sms: reported status {} is not a known status",
   "ok": false,
   "side": "to",
   "status": {
