@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { toMermaid } from '../src/diagram';
 import { run } from '../src/cli/program';
-import { SPEC } from './helpers/lifecycle-md';
+import { SPEC } from './support/lifecycle-md';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'dist', 'cli.js');

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { arrivalOrderArb, legalPathArb, statusArb, webhookStreamArb } from '../src/testing';
-import { RUNS, UNDER_TEST } from './helpers/channels';
+import { RUNS, UNDER_TEST } from './support/channels';
 
 describe.each(UNDER_TEST)('delivery-lifecycle/testing on $name', ({ channel, oracle, words }) => {
   test('statusArb yields exactly the statuses the machine can be in', () => {

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { createTracker, restoreTracker, type CompiledLifecycle, type Tracker } from '../../src';
-import { UNDER_TEST } from '../helpers/channels';
-import type { Oracle } from '../helpers/oracle';
+import { UNDER_TEST } from '../support/channels';
+import type { Oracle } from '../support/snapshot-oracle';
 
 const START = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { STATUSES, compileLifecycle, emailMachine, smsMachine, type ChannelRef, type TrackerOptions } from '../../src';
-import { oracleFor, type Oracle } from './oracle';
+import { oracleFor, type Oracle } from './snapshot-oracle';
 
 /**
  * A WhatsApp-like custom channel, to show the engine is not about SMS and

@@ -1,5 +1,5 @@
 import type { Tracker } from '../../src';
-import type { Oracle } from './oracle';
+import type { Oracle } from './snapshot-oracle';
 
 /**
  * Asserts, from the xstate-derived oracle alone, that a tracker is legal: its
