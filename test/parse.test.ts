@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { canTransition, isApplicable, isLifecycleError, nextStatuses, parseStatus, statusesFor } from '../src';
-import { ADVERSARIAL, APPLICABLE, CATALOG, CHANNEL_NAMES } from './support/oracle';
+import { ADVERSARIAL } from './support/adversarial';
+import { APPLICABLE, CATALOG } from './support/lifecycle-md';
+import { CHANNEL_NAMES } from './support/oracle';
 
 /** The LifecycleError code `fn` throws, or 'none'. */
 function thrownCode(fn: () => unknown): string {
