@@ -6,24 +6,14 @@ import {
   initialStatus,
   isApplicable,
   isFinal,
-  isLifecycleError,
   lifecycleOf,
   nextStatuses,
   statusesFor,
 } from '../src';
 import { ADVERSARIAL } from './support/adversarial';
+import { thrownCode } from './support/errors';
 import { APPLICABLE, CATALOG } from './support/lifecycle-md';
 import { CHANNEL_NAMES, MACHINES, oracleFor } from './support/oracle';
-
-function thrownCode(fn: () => unknown): string {
-  try {
-    fn();
-    return 'none';
-  } catch (error) {
-    expect(isLifecycleError(error)).toBe(true);
-    return (error as { code: string }).code;
-  }
-}
 
 test('CHANNELS and STATUSES are the documented lists', () => {
   expect(CHANNELS).toEqual(['sms', 'email']);
