@@ -10,14 +10,12 @@ import { CATALOG } from './lifecycle-md';
 
 /** The built-in channels and their machines. */
 export const MACHINES = { sms: smsMachine, email: emailMachine } as const;
-export type ChannelName = keyof typeof MACHINES;
-export const CHANNEL_NAMES = Object.keys(MACHINES) as ChannelName[];
+export const CHANNEL_NAMES = Object.keys(MACHINES) as (keyof typeof MACHINES)[];
 
 type Edges = ReadonlyMap<string, ReadonlySet<string>>;
 
 /** A lifecycle as xstate runs it. */
 export interface Oracle {
-  readonly machine: AnyStateMachine;
   /** State keys of the machine, in definition order. */
   readonly statuses: readonly string[];
   readonly initial: string;
@@ -39,8 +37,6 @@ export interface Oracle {
    * only a timer reaches is between too; undefined when `to` is not reachable.
    */
   between(from: string, to: string): string[] | undefined;
-  /** A snapshot resting in `status`: the one the search reached it with. */
-  snapshot(status: string): AnyMachineSnapshot;
   /** A snapshot of the machine after `path` (each step an accepted event), from the initial snapshot. */
   snapshotAfter(path: readonly string[]): AnyMachineSnapshot;
 }
@@ -50,7 +46,7 @@ export interface Oracle {
  * statuses of a shortest path to it (`from` excluded, the status itself last;
  * `from` maps to []). Ties go to the edge listed first.
  */
-export function shortestPaths(edges: Edges, from: string): Map<string, readonly string[]> {
+function shortestPaths(edges: Edges, from: string): Map<string, readonly string[]> {
   const paths = new Map<string, readonly string[]>([[from, []]]);
   const queue = [from];
   for (let i = 0; i < queue.length; i++) {
@@ -132,7 +128,6 @@ export function oracleFor(machine: AnyStateMachine): Oracle {
     explore(queue[i]);
   }
   const oracle: Oracle = {
-    machine,
     statuses,
     initial,
     final: new Set(statuses.filter((s) => snapshot(s).status === 'done')),
@@ -145,7 +140,6 @@ export function oracleFor(machine: AnyStateMachine): Oracle {
       const path = from === to ? undefined : shortestPaths(step, from).get(to);
       return path?.slice(0, -1);
     },
-    snapshot,
     snapshotAfter(path) {
       let snap = start;
       for (const s of path) {
