@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { applyStatus, lifecycleOf, type ChannelRef, type StatusReport } from '../src';
 import { createPostgresStore } from '../src/postgres';
 import { startPostgres } from '../scripts/postgres-server';
-import { deliveredStream, legalPath, rng, shuffle } from '../test/postgres/support';
+import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
 
 const CLIENTS = 16;
 // `--smoke` (what CI runs through `npm run bench -- --smoke`): tiny counts, only to prove the script works.

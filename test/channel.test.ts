@@ -17,9 +17,7 @@ import {
   type CompiledLifecycle,
   type StatusOf,
 } from '../src';
-
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const expectType = <T extends true>(_: T): void => undefined;
+import { expectType, type Equal } from './support/types';
 
 /** A definition as plain mutable data, the way a user might load it from JSON. */
 interface RawDefinition {

@@ -1,17 +1,9 @@
 import fc from 'fast-check';
-import { canTransition, isApplicable, isLifecycleError, nextStatuses, parseStatus, statusesFor } from '../src';
-import { ADVERSARIAL, APPLICABLE, CATALOG, CHANNEL_NAMES } from './support/oracle';
-
-/** The LifecycleError code `fn` throws, or 'none'. */
-function thrownCode(fn: () => unknown): string {
-  try {
-    fn();
-    return 'none';
-  } catch (error) {
-    expect(isLifecycleError(error)).toBe(true);
-    return (error as { code: string }).code;
-  }
-}
+import { canTransition, isApplicable, nextStatuses, parseStatus, statusesFor } from '../src';
+import { ADVERSARIAL } from './support/adversarial';
+import { thrownCode } from './support/errors';
+import { APPLICABLE, CATALOG } from './support/lifecycle-md';
+import { CHANNEL_NAMES } from './support/oracle';
 
 /** Random letter case of a name. */
 const anyCase = (name: string) =>

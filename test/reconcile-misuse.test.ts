@@ -1,13 +1,5 @@
-import { applyStatus, isLifecycleError, reconcile } from '../src';
-
-const codeOf = (f: () => unknown): unknown => {
-  try {
-    f();
-  } catch (error) {
-    return isLifecycleError(error) ? error.code : `not a LifecycleError: ${String(error)}`;
-  }
-  return 'did not throw';
-};
+import { applyStatus, reconcile } from '../src';
+import { thrownCode } from './support/errors';
 
 // reconcile's contract: a bad channel, `from` or options throws LifecycleError.
 describe('misuse of reconcile and applyStatus throws LifecycleError, not TypeError', () => {
@@ -19,7 +11,7 @@ describe('misuse of reconcile and applyStatus throws LifecycleError, not TypeErr
     ['applyStatus with string options', () => applyStatus('sms', 'REGISTERED', 'SUBMITTED', 'strict' as never)],
     ['applyStatus with null options', () => applyStatus('sms', 'REGISTERED', 'SUBMITTED', null as never)],
   ])('%s → invalid_argument', (_name, call) => {
-    expect(codeOf(call)).toBe('invalid_argument');
+    expect(thrownCode(call)).toBe('invalid_argument');
   });
 
   test('a string is iterable: each character is a malformed event, nothing thrown', () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { createMachine } from 'xstate';
 import { LifecycleError, compileLifecycle, reconcile, type Policy } from '../src';
 import { createReplay, replayLines, type ReplaySummary } from '../src/replay';
-import { CATALOG, SPEC } from './helpers/lifecycle-md';
+import { CATALOG, SPEC } from './support/lifecycle-md';
 
 const line = (message: string, channel: string, status: unknown, extra: object = {}): string =>
   JSON.stringify({ message, channel, status, ...extra });

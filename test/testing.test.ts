@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { arrivalOrderArb, legalPathArb, statusArb, webhookStreamArb } from '../src/testing';
-import { RUNS, UNDER_TEST } from './helpers/channels';
+import { RUNS, UNDER_TEST } from './support/channels';
 
 describe.each(UNDER_TEST)('delivery-lifecycle/testing on $name', ({ channel, oracle, words }) => {
   test('statusArb yields exactly the statuses the machine can be in', () => {
@@ -20,7 +20,7 @@ describe.each(UNDER_TEST)('delivery-lifecycle/testing on $name', ({ channel, ora
       fc.property(legalPathArb(channel), (path) => {
         let at = oracle.initial;
         for (const s of path) {
-          expect(oracle.edge(at, s)).toBe(true);
+          expect(oracle.can(at, s)).toBe(true);
           at = s;
         }
         expect(() => oracle.snapshotAfter(path)).not.toThrow();
@@ -31,7 +31,7 @@ describe.each(UNDER_TEST)('delivery-lifecycle/testing on $name', ({ channel, ora
 
   test('legalPathArb reaches every final status that can be reported (not those only a timer reaches)', () => {
     const ends = new Set(fc.sample(legalPathArb(channel), { numRuns: 2000, seed: 7 }).map((p) => p.at(-1)));
-    const reportable = [...oracle.final].filter((f) => oracle.statuses.some((s) => s !== f && oracle.edge(s, f)));
+    const reportable = [...oracle.final].filter((f) => oracle.statuses.some((s) => s !== f && oracle.can(s, f)));
     expect(reportable.length).toBeGreaterThan(0);
     for (const f of reportable) expect(ends).toContain(f);
   });

@@ -20,9 +20,7 @@ import {
   type TransitionCode,
   type TransitionResult,
 } from '../src';
-
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-type Expect<T extends true> = T;
+import type { Equal, Expect } from './support/types';
 
 type DocumentedStatus =
   | 'REGISTERED'

@@ -10,7 +10,9 @@ import {
   smsMachine,
   type TransitionResult,
 } from '../src';
-import { ADVERSARIAL, CATALOG, CHANNEL_NAMES, classify } from './support/oracle';
+import { ADVERSARIAL } from './support/adversarial';
+import { CATALOG } from './support/lifecycle-md';
+import { CHANNEL_NAMES, classify } from './support/oracle';
 
 /** The code and side of a result, in the shape {@link classify} answers. */
 function summary(result: TransitionResult): { code: string; side?: 'from' | 'to' } {

@@ -17,9 +17,7 @@ import {
   type StatusOf,
 } from '../../src';
 import { whatsapp, type WhatsAppStatus } from '../../examples/whatsapp';
-
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const expectType = <T extends true>(_: T): void => undefined;
+import { expectType, type Equal } from '../support/types';
 
 // Written from the example's comments, not read back from the compiled tables.
 const ALL = ['accepted', 'sent', 'delivered', 'read', 'failed'] as const;

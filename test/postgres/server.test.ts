@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { lifecycleOf, reconcile, type ChannelRef, type StatusReport } from '../../src';
 import { createPostgresStore, type BatchItem } from '../../src/postgres';
 import { startPostgres, type PostgresServer } from '../../scripts/postgres-server';
-import { checkMessage, deliveredStream, legalPath, rng, shuffle } from './support';
+import { checkMessage, deliveredStream, legalPath, rng, shuffle } from '../support/postgres';
 
 const CONNECTIONS = 16;
 let server: PostgresServer;

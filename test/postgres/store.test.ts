@@ -13,7 +13,7 @@ import {
   type StatusReport,
 } from '../../src';
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
-import { checkMessage, deliveredStream, legalPath, pathTo, rng } from './support';
+import { checkMessage, deliveredStream, legalPath, pathTo, rng } from '../support/postgres';
 
 // One PGlite per file: starting one takes seconds.
 let db: PGlite;

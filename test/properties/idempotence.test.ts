@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { createTracker, reconcile, type HistoryEntry } from '../../src';
 import { webhookStreamArb } from '../../src/testing';
-import { RUNS, UNDER_TEST } from '../helpers/channels';
+import { RUNS, UNDER_TEST } from '../support/channels';
 
 const withoutIndex = (history: readonly HistoryEntry[]) => history.map(({ index: _index, ...rest }) => rest);
 

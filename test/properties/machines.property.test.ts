@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { initialTransition, transition } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { canTransition, checkTransition, type TransitionResult } from '../../src';
-import { ADVERSARIAL, APPLICABLE, CATALOG, CHANNEL_NAMES, MACHINES, classify, distances, graphOf } from '../support/oracle';
+import { ADVERSARIAL } from '../support/adversarial';
+import { APPLICABLE, CATALOG } from '../support/lifecycle-md';
+import { CHANNEL_NAMES, MACHINES, classify, distances, oracleFor } from '../support/oracle';
 
 /** Reported statuses, garbage strings and the adversarial set, mixed. */
 const anyEvent = fc.oneof(
@@ -14,7 +16,7 @@ const anyEvent = fc.oneof(
 
 describe.each(CHANNEL_NAMES)('%s machine', (channel) => {
   const machine = MACHINES[channel];
-  const graph = graphOf(machine);
+  const oracle = oracleFor(machine);
   const applicable: readonly string[] = APPLICABLE[channel];
 
   test('random event sequences stay in the catalog and never leave a final status', () => {
@@ -41,7 +43,7 @@ describe.each(CHANNEL_NAMES)('%s machine', (channel) => {
   });
 
   test('every applicable status is reachable from the initial one', () => {
-    const dist = distances(graph.step, graph.initial);
+    const dist = distances(oracle.step, oracle.initial);
     expect([...dist.keys()].sort()).toEqual([...applicable].sort());
   });
 
@@ -56,7 +58,7 @@ describe.each(CHANNEL_NAMES)('%s machine', (channel) => {
     expect([...found.keys()].sort()).toEqual([...applicable].sort());
     for (const [status, length] of found) {
       if (length === 0) continue;
-      const result = checkTransition(channel, graph.initial, status);
+      const result = checkTransition(channel, oracle.initial, status);
       const expected = length === 1 ? { ok: true } : { ok: false, code: 'skipped', implied: expect.any(Array) };
       expect(result).toMatchObject(expected);
       if (!result.ok && result.code === 'skipped') expect(result.implied).toHaveLength(length - 1);
@@ -64,9 +66,9 @@ describe.each(CHANNEL_NAMES)('%s machine', (channel) => {
   });
 
   test('every non-final status has a way out (a counted repeat included), every final one none', () => {
-    for (const status of graph.statuses) {
-      const out = [...(graph.step.get(status) as ReadonlySet<string>), ...CATALOG.filter((to) => graph.can(status, to))];
-      if (graph.isFinal(status)) expect({ status, out }).toEqual({ status, out: [] });
+    for (const status of oracle.statuses) {
+      const out = [...(oracle.step.get(status) as ReadonlySet<string>), ...CATALOG.filter((to) => oracle.can(status, to))];
+      if (oracle.final.has(status)) expect({ status, out }).toEqual({ status, out: [] });
       else expect({ status, ways: out.length > 0 }).toEqual({ status, ways: true });
     }
   });
@@ -75,7 +77,7 @@ describe.each(CHANNEL_NAMES)('%s machine', (channel) => {
     let legal = 0;
     for (const from of CATALOG) {
       for (const to of CATALOG) {
-        const expected = graph.can(from, to);
+        const expected = oracle.can(from, to);
         if (expected) legal++;
         expect({ from, to, can: canTransition(channel, from, to) }).toEqual({ from, to, can: expected });
       }
@@ -103,8 +105,8 @@ describe.each(CHANNEL_NAMES)('%s machine', (channel) => {
         const result = checkTransition(channel, from, to);
         if (result.ok || result.code !== 'skipped') continue;
         const path = [from, ...result.implied, to];
-        for (let i = 1; i < path.length; i++) expect({ step: [path[i - 1], path[i]], legal: graph.can(path[i - 1], path[i]) }).toEqual({ step: [path[i - 1], path[i]], legal: true });
-        expect(path.length - 1).toBe(distances(graph.reported, from).get(to));
+        for (let i = 1; i < path.length; i++) expect({ step: [path[i - 1], path[i]], legal: oracle.can(path[i - 1], path[i]) }).toEqual({ step: [path[i - 1], path[i]], legal: true });
+        expect(path.length - 1).toBe(distances(oracle.reported, from).get(to));
       }
     }
   });

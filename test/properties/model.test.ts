@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { createTracker, restoreTracker, type CompiledLifecycle, type Tracker } from '../../src';
-import { UNDER_TEST } from '../helpers/channels';
-import type { Oracle } from '../helpers/oracle';
+import { UNDER_TEST } from '../support/channels';
+import type { Oracle } from '../support/oracle';
 
 const START = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
@@ -51,7 +51,7 @@ function modelApply(m: Model, e: { status: string; id?: string; at?: number }): 
   const s = m.status;
   const x = e.status;
   if (!oracle.statuses.includes(x)) return 'rejected';
-  if (oracle.edge(s, x)) {
+  if (oracle.can(s, x)) {
     enter(m, x, e.at ?? m.clock);
     return 'applied';
   }

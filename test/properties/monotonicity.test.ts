@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { applyStatus, createTracker } from '../../src';
-import { RUNS, UNDER_TEST } from '../helpers/channels';
+import { RUNS, UNDER_TEST } from '../support/channels';
 
 describe.each(UNDER_TEST)('monotonicity on $name', ({ channel, oracle, words }) => {
   const anyReport = fc.oneof(fc.constantFrom(...words), fc.string(), fc.constant('__proto__'));

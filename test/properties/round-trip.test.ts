@@ -1,8 +1,8 @@
 import * as fc from 'fast-check';
 import { createTracker, isLifecycleError, restoreTracker, type TrackerOptions } from '../../src';
 import { webhookStreamArb } from '../../src/testing';
-import { RUNS, UNDER_TEST } from '../helpers/channels';
-import { expectLegalTracker } from '../helpers/legal';
+import { RUNS, UNDER_TEST } from '../support/channels';
+import { expectLegalTracker } from '../support/legal';
 
 const START = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { transition } from 'xstate';
 import { applyStatus, createTracker, machineFor } from '../../src';
-import { RUNS, UNDER_TEST } from '../helpers/channels';
+import { RUNS, UNDER_TEST } from '../support/channels';
 
 // The oracle is xstate itself (snapshot.can + transition), not our tables.
 describe.each(UNDER_TEST)('strict = machine on $name', ({ channel, oracle, words }) => {

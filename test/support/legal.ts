@@ -20,12 +20,12 @@ export function expectLegalTracker(tracker: Tracker, oracle: Oracle): void {
     if (e.timer) expect(oracle.timers.get(at)).toBe(e.status);
     // Any other step is a legal one or the timer's (the machine gets there by time): inside an implied
     // run, or a report standing alone whose shortest path is that one timer step, so nothing is implied.
-    else expect(oracle.edge(at, e.status) || oracle.timers.get(at) === e.status).toBe(true);
+    else expect(oracle.can(at, e.status) || oracle.timers.get(at) === e.status).toBe(true);
     if (e.implied) {
       runFrom ??= at;
       implied.push(e.status);
     } else if (runFrom !== undefined) {
-      expect(oracle.edge(runFrom, e.status)).toBe(false);
+      expect(oracle.can(runFrom, e.status)).toBe(false);
       expect(oracle.between(runFrom, e.status)).toEqual(implied);
       runFrom = undefined;
       implied.length = 0;

@@ -1,8 +1,30 @@
 /**
- * The lifecycles as /work/shared/LIFECYCLE.md states them ("Legal
- * transitions"), written out by hand for tests: an oracle independent of the
- * machines and of the compiled tables.
+ * The lifecycles as /work/shared/LIFECYCLE.md states them, written out by
+ * hand for tests: names from its catalog table, edges from "Legal
+ * transitions". Independent of the machines and of the compiled tables.
  */
+
+/** The 11 catalog statuses, in the order of LIFECYCLE.md's catalog table. */
+export const CATALOG = [
+  'REGISTERED',
+  'SUBMITTED',
+  'DELIVERED',
+  'OPEN',
+  'CLICKED',
+  'EXPIRED',
+  'UNDELIVERABLE',
+  'DEFERRED',
+  'REJECTED',
+  'DROPPED',
+  'FAILED',
+] as const;
+
+/** Which catalog statuses each channel uses (the cells of the catalog table that are not n/a). */
+export const APPLICABLE = {
+  sms: ['REGISTERED', 'SUBMITTED', 'DELIVERED', 'EXPIRED', 'UNDELIVERABLE', 'FAILED'],
+  email: ['SUBMITTED', 'DELIVERED', 'OPEN', 'CLICKED', 'UNDELIVERABLE', 'DEFERRED', 'REJECTED', 'DROPPED'],
+} as const;
+
 export interface LifecycleSpec {
   readonly initial: string;
   readonly statuses: readonly string[];
@@ -18,14 +40,14 @@ const pairs = (from: string, tos: string): [string, string][] => tos.split(', ')
 export const SPEC: Readonly<Record<'sms' | 'email', LifecycleSpec>> = {
   sms: {
     initial: 'REGISTERED',
-    statuses: ['REGISTERED', 'SUBMITTED', 'DELIVERED', 'UNDELIVERABLE', 'EXPIRED', 'FAILED'],
+    statuses: APPLICABLE.sms,
     edges: [...pairs('REGISTERED', 'SUBMITTED, FAILED'), ...pairs('SUBMITTED', 'DELIVERED, UNDELIVERABLE, EXPIRED, FAILED')],
     final: ['DELIVERED', 'UNDELIVERABLE', 'EXPIRED', 'FAILED'],
     timer: ['SUBMITTED', 'EXPIRED'],
   },
   email: {
     initial: 'SUBMITTED',
-    statuses: ['SUBMITTED', 'DELIVERED', 'OPEN', 'CLICKED', 'UNDELIVERABLE', 'DEFERRED', 'REJECTED', 'DROPPED'],
+    statuses: APPLICABLE.email,
     edges: [
       ...pairs('SUBMITTED', 'DELIVERED, DEFERRED, UNDELIVERABLE, REJECTED, DROPPED'),
       ...pairs('DEFERRED', 'DEFERRED, DELIVERED, UNDELIVERABLE, REJECTED'),
@@ -37,10 +59,8 @@ export const SPEC: Readonly<Record<'sms' | 'email', LifecycleSpec>> = {
   },
 };
 
-/** The 11 catalog statuses, from LIFECYCLE.md's catalog table. */
-export const CATALOG = [
-  'REGISTERED', 'SUBMITTED', 'DELIVERED', 'OPEN', 'CLICKED', 'EXPIRED', 'UNDELIVERABLE', 'DEFERRED', 'REJECTED', 'DROPPED', 'FAILED',
-] as const;
+/** Where `spec` says `from` may go (self-loops included). */
+export const legalFrom = (spec: LifecycleSpec, from: string): string[] => spec.edges.filter(([f]) => f === from).map(([, t]) => t);
 
 /** Sorted `from>to` keys, for comparing edge sets. */
 export const keys = (edges: Iterable<readonly [string, string]>): string[] => [...edges].map(([f, t]) => `${f}>${t}`).sort();
