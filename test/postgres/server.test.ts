@@ -160,7 +160,11 @@ test('killing connections mid-batch leaves every row at a legal status with a le
   await Promise.all(workers);
   await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   expect(stopped).toBe(KILLS);
-  expect(failedBatches).toBe(KILLS);
+  // A backend seen active may finish its statement just before the signal lands; its worker
+  // then learns of the dead connection only from its next batch, which may never come once the
+  // queue is done. So at least one batch (and at most one per kill) failed mid-flight.
+  expect(failedBatches).toBeGreaterThanOrEqual(1);
+  expect(failedBatches).toBeLessThanOrEqual(KILLS);
 
   const problems: string[] = [];
   for (const m of all) problems.push(...(await checkMessage(setupStore, m.id)));
