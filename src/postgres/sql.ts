@@ -391,3 +391,97 @@ export function readForApplySql(names: TableNames): string {
   return `SELECT (SELECT status FROM ${names.status} WHERE message_id = $1) AS from_status, false AS dup, false AS applied,
   (SELECT channel FROM ${names.status} WHERE message_id = $1) AS stored_channel`;
 }
+
+/**
+ * The optimistic single-report statement for one incoming status of one
+ * channel under one policy, its decision column written into the text as
+ * constants (so each statement is prepared once per connection and its
+ * generic plan reused). Parameters: $1 message id, $2 provider event id,
+ * $3 time (epoch ms).
+ *
+ * It reads the row without locking it, decides on what it read, and, only if
+ * the report moves the message forward, updates the row on condition that
+ * its status is still the one it read (`r.status = g.from_status`, which
+ * PostgreSQL re-checks on the latest version after waiting for a concurrent
+ * writer), then appends the history. A report that changes nothing (late,
+ * duplicate, illegal: a large share of webhook traffic) therefore writes
+ * nothing, takes no row lock and needs no transaction id or commit flush.
+ * Its result is the decision on the status read, which the statement's
+ * snapshot makes a consistent point in time.
+ *
+ * Result row: `from_status`/`stored_channel` as read (NULL for a new
+ * message), `dup` (the provider id is in the history), `applied`, and
+ * `wanted` (the read status called for a write). `wanted AND NOT applied`
+ * means a concurrent writer moved the row first: the caller then runs the
+ * locking function instead. A new message is inserted with a plain INSERT
+ * and a provider id with a plain history INSERT, so losing either race to a
+ * concurrent writer raises a unique violation, rolls back the whole statement
+ * and the caller re-runs it.
+ */
+export function applyOneOptimisticSql(names: TableNames, lifecycle: CompiledLifecycle, to: number, tolerant: boolean): { text: string; arity: 2 | 3 } {
+  const { status: s, transition: t } = names;
+  const { statuses, initial, name } = lifecycle;
+  const column = decisionColumn(lifecycle, to, tolerant);
+  const steps = column.froms.map((from, i) => {
+    const path = [...column.implied.slice(column.offsets[i], column.offsets[i + 1]), statuses[to]];
+    const bump = statuses.map((status) => path.filter((p) => p === status).length);
+    return { from, path, bump };
+  });
+  const target = literal(statuses[to]);
+  const channel = literal(name);
+  const reportSelect = `SELECT (SELECT c.status FROM cur c) AS from_status, (SELECT c.channel FROM cur c) AS stored_channel,
+  (SELECT dup FROM seen) AS dup`;
+  if (steps.length === 0) {
+    // Nothing precedes this status (the initial one, say): the report can never write, and the time is not needed.
+    const text = `WITH cur AS (SELECT r.channel, r.status FROM ${s} r WHERE r.message_id = $1::text),
+seen AS (SELECT $2::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = $1::text AND h.event_id = $2::text) AS dup)
+${reportSelect}, false AS applied, false AS wanted`;
+    return { text, arity: 2 };
+  }
+  const values = steps.map((st) => `(${literal(st.from)}, ${textArray(st.path)}, ARRAY[${st.bump.join(', ')}]::int[])`);
+  const counts = statuses.map((_, i) => `r.counts[${i + 1}] + g.bump[${i + 1}]`).join(', ');
+  const first = steps.find((st) => st.from === statuses[initial]);
+  const insert =
+    first === undefined
+      ? ''
+      : `,
+ins AS (
+  INSERT INTO ${s} (message_id, channel, status, counts, version)
+  SELECT $1::text, ${channel}, ${target}, g.bump, cardinality(g.path) FROM go g WHERE NOT EXISTS (SELECT 1 FROM cur)
+  RETURNING version
+)`;
+  const moved =
+    first === undefined
+      ? `SELECT version, from_status, path FROM upd`
+      : `SELECT version, from_status, path FROM upd
+  UNION ALL SELECT version, ${literal(statuses[initial])}, ${textArray(first.path)} FROM ins`;
+  const text = `WITH cur AS (SELECT r.channel, r.status FROM ${s} r WHERE r.message_id = $1::text),
+seen AS (SELECT $2::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = $1::text AND h.event_id = $2::text) AS dup),
+step(from_status, path, bump) AS (VALUES
+  ${values.join(',\n  ')}),
+go AS (
+  SELECT d.from_status, d.path, d.bump FROM step d
+  WHERE d.from_status = coalesce((SELECT c.status FROM cur c), ${literal(statuses[initial])})
+    AND coalesce((SELECT c.channel FROM cur c), ${channel}) = ${channel}
+    AND NOT (SELECT dup FROM seen)
+),
+upd AS (
+  UPDATE ${s} r SET status = ${target}, version = r.version + cardinality(g.path), counts = ARRAY[${counts}], updated_at = now()
+  FROM go g
+  WHERE r.message_id = $1::text AND r.status = g.from_status
+  RETURNING r.version, g.from_status, g.path
+)${insert},
+moved AS (
+  ${moved}
+),
+rec AS (
+  INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
+  SELECT $1::text, m.version - cardinality(m.path) + p.j::int, CASE WHEN p.j = 1 THEN m.from_status ELSE m.path[p.j - 1] END, p.s,
+         p.j < cardinality(m.path),
+         CASE WHEN p.j = cardinality(m.path) THEN $2::text END,
+         CASE WHEN p.j = cardinality(m.path) THEN to_timestamp($3::float8 / 1000.0) END
+  FROM moved m CROSS JOIN LATERAL unnest(m.path) WITH ORDINALITY AS p(s, j)
+)
+${reportSelect}, EXISTS (SELECT 1 FROM moved) AS applied, EXISTS (SELECT 1 FROM go) AS wanted`;
+  return { text, arity: 3 };
+}
