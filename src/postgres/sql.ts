@@ -429,13 +429,16 @@ export function applyOneOptimisticSql(names: TableNames, lifecycle: CompiledLife
   });
   const target = literal(statuses[to]);
   const channel = literal(name);
-  const reportSelect = `SELECT (SELECT c.status FROM cur c) AS from_status, (SELECT c.channel FROM cur c) AS stored_channel,
-  (SELECT dup FROM seen) AS dup`;
+  // One row: the message's channel and status as read (NULL when new) and whether the id was seen.
+  const state = `state AS (
+  SELECT c.channel, c.status,
+         $2::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = $1::text AND h.event_id = $2::text) AS dup
+  FROM (VALUES (1)) AS one(x) LEFT JOIN ${s} c ON c.message_id = $1::text
+)`;
   if (steps.length === 0) {
     // Nothing precedes this status (the initial one, say): the report can never write, and the time is not needed.
-    const text = `WITH cur AS (SELECT r.channel, r.status FROM ${s} r WHERE r.message_id = $1::text),
-seen AS (SELECT $2::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = $1::text AND h.event_id = $2::text) AS dup)
-${reportSelect}, false AS applied, false AS wanted`;
+    const text = `WITH ${state}
+SELECT status AS from_status, channel AS stored_channel, dup, false AS applied, false AS wanted FROM state`;
     return { text, arity: 2 };
   }
   const values = steps.map((st) => `(${literal(st.from)}, ${textArray(st.path)}, ARRAY[${st.bump.join(', ')}]::int[])`);
@@ -447,7 +450,7 @@ ${reportSelect}, false AS applied, false AS wanted`;
       : `,
 ins AS (
   INSERT INTO ${s} (message_id, channel, status, counts, version)
-  SELECT $1::text, ${channel}, ${target}, g.bump, cardinality(g.path) FROM go g WHERE NOT EXISTS (SELECT 1 FROM cur)
+  SELECT $1::text, ${channel}, ${target}, g.bump, cardinality(g.path) FROM go g WHERE NOT g.stored
   RETURNING version
 )`;
   const moved =
@@ -455,20 +458,17 @@ ins AS (
       ? `SELECT version, from_status, path FROM upd`
       : `SELECT version, from_status, path FROM upd
   UNION ALL SELECT version, ${literal(statuses[initial])}, ${textArray(first.path)} FROM ins`;
-  const text = `WITH cur AS (SELECT r.channel, r.status FROM ${s} r WHERE r.message_id = $1::text),
-seen AS (SELECT $2::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = $1::text AND h.event_id = $2::text) AS dup),
-step(from_status, path, bump) AS (VALUES
-  ${values.join(',\n  ')}),
+  const text = `WITH ${state},
 go AS (
-  SELECT d.from_status, d.path, d.bump FROM step d
-  WHERE d.from_status = coalesce((SELECT c.status FROM cur c), ${literal(statuses[initial])})
-    AND coalesce((SELECT c.channel FROM cur c), ${channel}) = ${channel}
-    AND NOT (SELECT dup FROM seen)
+  SELECT d.from_status, d.path, d.bump, st.status IS NOT NULL AS stored
+  FROM state st JOIN (VALUES
+    ${values.join(',\n    ')}) AS d(from_status, path, bump) ON d.from_status = coalesce(st.status, ${literal(statuses[initial])})
+  WHERE coalesce(st.channel, ${channel}) = ${channel} AND NOT st.dup
 ),
 upd AS (
   UPDATE ${s} r SET status = ${target}, version = r.version + cardinality(g.path), counts = ARRAY[${counts}], updated_at = now()
   FROM go g
-  WHERE r.message_id = $1::text AND r.status = g.from_status
+  WHERE g.stored AND r.message_id = $1::text AND r.status = g.from_status
   RETURNING r.version, g.from_status, g.path
 )${insert},
 moved AS (
@@ -482,6 +482,8 @@ rec AS (
          CASE WHEN p.j = cardinality(m.path) THEN to_timestamp($3::float8 / 1000.0) END
   FROM moved m CROSS JOIN LATERAL unnest(m.path) WITH ORDINALITY AS p(s, j)
 )
-${reportSelect}, EXISTS (SELECT 1 FROM moved) AS applied, EXISTS (SELECT 1 FROM go) AS wanted`;
+SELECT st.status AS from_status, st.channel AS stored_channel, st.dup, EXISTS (SELECT 1 FROM moved) AS applied,
+       EXISTS (SELECT 1 FROM go) AS wanted
+FROM state st`;
   return { text, arity: 3 };
 }
