@@ -16,6 +16,7 @@ import { Client } from 'pg';
 import { applyStatus, lifecycleOf, type ChannelRef, type StatusReport } from '../src';
 import { createPostgresStore } from '../src/postgres';
 import { createLockingPostgresStore } from '../src/postgres/store';
+import { lockingFunctionSql, tableNames } from '../src/postgres/sql';
 import { startPostgres } from '../scripts/postgres-server';
 import { deliveredStream, legalPath, rng, shuffle } from '../test/postgres/support';
 
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       const tx = createPostgresStore(admin, { schema, tablePrefix: 'tx_' });
       await tx.migrate();
       await createPostgresStore(admin, { schema, tablePrefix: 'lock_' }).migrate();
+      await admin.query(lockingFunctionSql(tableNames(schema, 'lock_')));
       // The baseline table: the same rows, created up front, updated without any check.
       await admin.query(`CREATE TABLE ${schema}.plain (message_id text PRIMARY KEY, channel text NOT NULL, status text NOT NULL,
         counts integer[] NOT NULL, version integer NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())`);
@@ -158,8 +160,8 @@ async function main(): Promise<void> {
   const rows = [
     ['unconditional UPDATE (baseline)', base],
     ['unconditional UPDATE + history INSERT, one statement (no checks)', median(rates.logged)],
-    ['store.apply (one optimistic statement per report)', median(rates.apply)],
-    ['apply through the locking function only (the previous strategy)', median(rates.locking)],
+    ['store.apply (one call per report: read, conditional update)', median(rates.apply)],
+    ['apply through the previous function (SELECT … FOR UPDATE first, always)', median(rates.locking)],
     [`store.applyMany (batches of ${BATCH})`, median(rates.applyMany)],
     ['interactive transaction (BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT)', median(rates.transaction)],
   ] as const;

@@ -5,7 +5,7 @@ import { show } from '../messages';
 import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
 import { toSqlClient, type SqlClient } from './client';
 import { perLifecycle } from '../internal/memo';
-import { applyOneOptimisticSql, applySql, arrayLiteral, callApplyOneSql, readForApplySql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
+import { applySql, arrayLiteral, callApplyOneSql, readForApplySql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
@@ -138,9 +138,10 @@ export function createPostgresStore(db: unknown, options: PostgresStoreOptions =
 }
 
 /**
- * @internal The same store with the optimistic single-report statement
- * turned off: every `apply` takes the locking function. Only for the
- * benchmark, which compares the two paths in one run.
+ * @internal The same store with `apply` going through the previous,
+ * locking-only function (`SELECT … FOR UPDATE` first, always), which
+ * `migrate` does not create: the benchmark creates it with
+ * `lockingFunctionSql` to compare both strategies in one run.
  *
  * @example
  * const locking = createLockingPostgresStore(pool);
@@ -190,33 +191,15 @@ function buildStore(db: unknown, options: PostgresStoreOptions, optimistic: bool
 
   const read = { text: readForApplySql(names), name: '' };
   read.name = `dl_read_${hash(read.text)}`;
-  const one = { text: callApplyOneSql(names), name: '' };
-  one.name = `dl_apply_one_${hash(one.text)}`;
-
-  // The optimistic statement per lifecycle, incoming status and policy, built when first needed.
-  const optimisticStatements = new Map<CompiledLifecycle, { text: string; name: string; arity: number }[]>();
-  const optimisticFor = (lifecycle: CompiledLifecycle, to: number, tolerant: boolean) => {
-    let list = optimisticStatements.get(lifecycle);
-    if (list === undefined) {
-      list = [];
-      optimisticStatements.set(lifecycle, list);
-    }
-    const slot = to * 2 + (tolerant ? 1 : 0);
-    let statement = list[slot];
-    if (statement === undefined) {
-      const { text, arity } = applyOneOptimisticSql(names, lifecycle, to, tolerant);
-      statement = { text, name: `dl_one_${hash(text)}`, arity };
-      list[slot] = statement;
-    }
-    return statement;
-  };
+  const one = { text: callApplyOneSql(names, !optimistic), name: '' };
+  one.name = `dl_apply_${optimistic ? 'report' : 'one'}_${hash(one.text)}`;
 
   const attempt = async (statement: { text: string; name: string }, params: readonly unknown[]) => {
-    for (let attempt = 0; ; attempt++) {
+    for (let tries = 0; ; tries++) {
       try {
         return (await client.query(statement.text, params, statement.name)).rows;
       } catch (error) {
-        if (attempt < maxRetries && RETRYABLE.has((error as { code?: unknown }).code as string)) continue;
+        if (tries < maxRetries && RETRYABLE.has((error as { code?: unknown }).code as string)) continue;
         throw error;
       }
     }
@@ -226,16 +209,6 @@ function buildStore(db: unknown, options: PostgresStoreOptions, optimistic: bool
     const tolerant = policyIsTolerant(options);
     let statement: { text: string; name: string };
     let params: unknown[];
-    if (optimistic && batch.messageIds.length === 1 && batch.statuses[0] !== null) {
-      // A single report: decide on the row as read and write only if it is still at that status.
-      const lifecycle = batch.lifecycles[0];
-      const to = lifecycle.ids.get(batch.statuses[0]) as number;
-      const fast = optimisticFor(lifecycle, to, tolerant);
-      const rows = await attempt(fast, fast.arity === 3 ? [batch.messageIds[0], batch.ids[0], batch.ats[0]] : [batch.messageIds[0], batch.ids[0]]);
-      const row = rows[0];
-      if (rows.length !== 1 || !(row.wanted === true && row.applied !== true)) return results(batch, rows, options);
-      // A concurrent writer moved the row between our read and our update: decide again under the row lock.
-    }
     if (batch.messageIds.length === 1 && batch.statuses[0] === null) {
       // A status the channel does not have can only be rejected: read the current status, lock nothing.
       statement = read;
