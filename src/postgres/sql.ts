@@ -374,9 +374,11 @@ $delivery_lifecycle$`;
  * and no rules: the channel's decision column arrives with every call
  * ({@link decisionColumn}), so one function serves every channel. A function
  * call is one statement: atomic, one round trip. Procedural on purpose: it
- * runs only the writes a report needs, and PL/pgSQL plans each statement once
- * per session (generic plans), where a prepared CTE statement is re-planned
- * per connection and status.
+ * runs only the writes a report needs, and PL/pgSQL keeps each statement's
+ * plan for the session (its simple key lookups settle on the generic plan
+ * after five calls without forcing it; a `SET plan_cache_mode` clause would
+ * cost a settings save and restore on every call), where a prepared CTE
+ * statement is planned per connection and status.
  *
  * Optimistic first: it reads the row without locking it and decides on what
  * it read. A report that changes nothing (late, duplicate, illegal: a large
@@ -399,7 +401,6 @@ function applyReportFunctionSql(names: TableNames): string {
   p_froms text[], p_offsets int[], p_implied text[], p_status text, p_event_id text, p_at_ms float8)
 RETURNS TABLE (from_status text, dup boolean, applied boolean, stored_channel text)
 LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan
 AS $delivery_lifecycle$
 #variable_conflict use_column
 DECLARE
