@@ -134,6 +134,23 @@ interface Prepared {
  * // { outcome: 'applied', status: 'OPEN', from: 'SUBMITTED', code: 'skipped', implied: ['DELIVERED'], … }
  */
 export function createPostgresStore(db: unknown, options: PostgresStoreOptions = {}): PostgresStore {
+  return buildStore(db, options, true);
+}
+
+/**
+ * @internal The same store with `apply` going through the previous,
+ * locking-only function (`SELECT … FOR UPDATE` first, always), which
+ * `migrate` does not create: the benchmark creates it with
+ * `lockingFunctionSql` to compare both strategies in one run.
+ *
+ * @example
+ * const locking = createLockingPostgresStore(pool);
+ */
+export function createLockingPostgresStore(db: unknown, options: PostgresStoreOptions = {}): PostgresStore {
+  return buildStore(db, options, false);
+}
+
+function buildStore(db: unknown, options: PostgresStoreOptions, optimistic: boolean): PostgresStore {
   const client: SqlClient = toSqlClient(db);
   const names = tableNames(options.schema, options.tablePrefix ?? 'delivery_');
   const maxRetries = options.maxRetries ?? 20;
@@ -174,8 +191,19 @@ export function createPostgresStore(db: unknown, options: PostgresStoreOptions =
 
   const read = { text: readForApplySql(names), name: '' };
   read.name = `dl_read_${hash(read.text)}`;
-  const one = { text: callApplyOneSql(names), name: '' };
-  one.name = `dl_apply_one_${hash(one.text)}`;
+  const one = { text: callApplyOneSql(names, !optimistic), name: '' };
+  one.name = `dl_apply_${optimistic ? 'report' : 'one'}_${hash(one.text)}`;
+
+  const attempt = async (statement: { text: string; name: string }, params: readonly unknown[]) => {
+    for (let tries = 0; ; tries++) {
+      try {
+        return (await client.query(statement.text, params, statement.name)).rows;
+      } catch (error) {
+        if (tries < maxRetries && RETRYABLE.has((error as { code?: unknown }).code as string)) continue;
+        throw error;
+      }
+    }
+  };
 
   const run = async (batch: Prepared, options: ApplyOptions | undefined): Promise<ApplyResult[]> => {
     const tolerant = policyIsTolerant(options);
@@ -197,16 +225,7 @@ export function createPostgresStore(db: unknown, options: PostgresStoreOptions =
       statement = statementFor(batch.lifecycles);
       params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant];
     }
-    for (let attempt = 0; ; attempt++) {
-      let rows: readonly Record<string, unknown>[];
-      try {
-        rows = (await client.query(statement.text, params, statement.name)).rows;
-      } catch (error) {
-        if (attempt < maxRetries && RETRYABLE.has((error as { code?: unknown }).code as string)) continue;
-        throw error;
-      }
-      return results(batch, rows, options);
-    }
+    return results(batch, await attempt(statement, params), options);
   };
 
   return {
