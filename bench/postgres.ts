@@ -15,8 +15,6 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { applyStatus, lifecycleOf, type ChannelRef, type StatusReport } from '../src';
 import { createPostgresStore } from '../src/postgres';
-import { createLockingPostgresStore } from '../src/postgres/store';
-import { lockingFunctionSql, tableNames } from '../src/postgres/sql';
 import { startPostgres } from '../scripts/postgres-server';
 import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
 
@@ -74,7 +72,7 @@ async function main(): Promise<void> {
   const version = (await admin.query('SHOW server_version')).rows[0].server_version as string;
   const clients = Array.from({ length: CLIENTS }, () => new Client({ connectionString: server.url }));
   await Promise.all(clients.map((c) => c.connect()));
-  const rates: Record<string, number[]> = { baseline: [], logged: [], apply: [], locking: [], applyMany: [], transaction: [] };
+  const rates: Record<string, number[]> = { baseline: [], logged: [], apply: [], applyMany: [], transaction: [] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const schema = `bench_${round}`;
@@ -85,8 +83,6 @@ async function main(): Promise<void> {
       await many.migrate();
       const tx = createPostgresStore(admin, { schema, tablePrefix: 'tx_' });
       await tx.migrate();
-      await createPostgresStore(admin, { schema, tablePrefix: 'lock_' }).migrate();
-      await admin.query(lockingFunctionSql(tableNames(schema, 'lock_')));
       // The baseline table: the same rows, created up front, updated without any check.
       await admin.query(`CREATE TABLE ${schema}.plain (message_id text PRIMARY KEY, channel text NOT NULL, status text NOT NULL,
         counts integer[] NOT NULL, version integer NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())`);
@@ -104,7 +100,6 @@ async function main(): Promise<void> {
       await admin.query('CHECKPOINT');
 
       const stores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema })]));
-      const lockingStores = new Map(clients.map((c) => [c, createLockingPostgresStore(c, { schema, tablePrefix: 'lock_' })]));
       const manyStores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema, tablePrefix: 'many_' })]));
       const contenders: Record<string, [number, (client: Client, batch: readonly Item[]) => Promise<void>]> = {
         baseline: [1, async (client, [item]) => {
@@ -125,9 +120,6 @@ async function main(): Promise<void> {
         apply: [1, async (client, [item]) => {
           await (stores.get(client) as ReturnType<typeof createPostgresStore>).apply(item.messageId, item.channel, item.event);
         }],
-        locking: [1, async (client, [item]) => {
-          await (lockingStores.get(client) as ReturnType<typeof createPostgresStore>).apply(item.messageId, item.channel, item.event);
-        }],
         applyMany: [BATCH, async (client, batch) => {
           await (manyStores.get(client) as ReturnType<typeof createPostgresStore>).applyMany(batch);
         }],
@@ -145,8 +137,7 @@ async function main(): Promise<void> {
       const diff = await admin.query(
         `SELECT count(*)::int AS n FROM ${schema}.delivery_status a
          FULL JOIN ${schema}.many_status b USING (message_id) FULL JOIN ${schema}.tx_status c USING (message_id)
-         FULL JOIN ${schema}.lock_status d USING (message_id)
-         WHERE a.status IS DISTINCT FROM b.status OR a.status IS DISTINCT FROM c.status OR a.status IS DISTINCT FROM d.status`,
+         WHERE a.status IS DISTINCT FROM b.status OR a.status IS DISTINCT FROM c.status`,
       );
       if (diff.rows[0].n !== 0) throw new Error(`contenders disagree on ${diff.rows[0].n} messages`);
       process.stdout.write(`round ${round + 1}/${ROUNDS}: ${items.length} reports\n`);
@@ -163,7 +154,6 @@ async function main(): Promise<void> {
     ['unconditional UPDATE (baseline)', base],
     ['unconditional UPDATE + history INSERT, one statement (no checks)', median(rates.logged)],
     ['store.apply (one call per report: read, conditional update)', median(rates.apply)],
-    ['apply through the previous function (SELECT … FOR UPDATE first, always)', median(rates.locking)],
     [`store.applyMany (batches of ${BATCH})`, median(rates.applyMany)],
     ['interactive transaction (BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT)', median(rates.transaction)],
   ] as const;

@@ -11,8 +11,6 @@ export interface TableNames {
   readonly eventIndex: string;
   /** Schema-qualified, quoted name of the single-report function. */
   readonly applyFunction: string;
-  /** Schema-qualified, quoted name of the locking-only variant (created by the benchmark, not by `migrate`). */
-  readonly applyLockingFunction: string;
   /** The quoted schema, when one was given. */
   readonly schema: string | undefined;
 }
@@ -37,7 +35,6 @@ export function tableNames(schema: string | undefined, prefix: string): TableNam
     transition: qualify(`${prefix}transition`),
     eventIndex: identifier(`${prefix}transition_event`, 'index'),
     applyFunction: qualify(`${prefix}apply_report`),
-    applyLockingFunction: qualify(`${prefix}apply_one`),
     schema: q,
   };
 }
@@ -289,87 +286,6 @@ export function decisionColumn(lifecycle: CompiledLifecycle, to: number, toleran
 }
 
 /**
- * The previous single-report function, which locks the row (`SELECT … FOR
- * UPDATE`) before deciding, for every report. `migrate()` no longer creates
- * it; the benchmark does, to measure the strategy that replaced it in the
- * same run. Same parameters and result as the function `migrate()` creates.
- */
-export function lockingFunctionSql(names: TableNames): string {
-  const { status: s, transition: t } = names;
-  return `CREATE OR REPLACE FUNCTION ${names.applyLockingFunction}(
-  p_message_id text, p_channel text, p_initial text, p_statuses text[],
-  p_froms text[], p_offsets int[], p_implied text[], p_status text, p_event_id text, p_at_ms float8)
-RETURNS TABLE (from_status text, dup boolean, applied boolean, stored_channel text)
-LANGUAGE plpgsql VOLATILE
-SET plan_cache_mode = force_generic_plan
-AS $delivery_lifecycle$
-#variable_conflict use_column
-DECLARE
-  v_channel text;
-  v_status text;
-  v_version int;
-  v_counts int[];
-  v_stored boolean;
-  v_i int;
-  v_k int;
-  v_path text[];
-BEGIN
-  SELECT r.channel, r.status, r.version, r.counts INTO v_channel, v_status, v_version, v_counts
-  FROM ${s} r WHERE r.message_id = p_message_id FOR UPDATE;
-  v_stored := FOUND;
-  IF NOT v_stored THEN
-    v_status := p_initial;
-    v_version := 0;
-    v_counts := array_fill(0, ARRAY[cardinality(p_statuses)]);
-  END IF;
-  from_status := v_status;
-  stored_channel := v_channel;
-  dup := false;
-  applied := false;
-  IF v_stored AND v_channel <> p_channel THEN
-    RETURN NEXT;
-    RETURN;
-  END IF;
-  IF p_event_id IS NOT NULL THEN
-    dup := EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = p_message_id AND h.event_id = p_event_id);
-  END IF;
-  v_i := array_position(p_froms, v_status);
-  IF dup OR v_i IS NULL THEN
-    RETURN NEXT;
-    RETURN;
-  END IF;
-  v_path := p_implied[p_offsets[v_i] + 1 : p_offsets[v_i + 1]] || p_status;
-  FOR j IN 1 .. cardinality(v_path) LOOP
-    v_k := array_position(p_statuses, v_path[j]);
-    v_counts[v_k] := v_counts[v_k] + 1;
-  END LOOP;
-  IF v_stored THEN
-    UPDATE ${s} r SET status = p_status, version = v_version + cardinality(v_path), counts = v_counts, updated_at = now()
-    WHERE r.message_id = p_message_id;
-  ELSE
-    INSERT INTO ${s} (message_id, channel, status, counts, version)
-    VALUES (p_message_id, p_channel, p_status, v_counts, cardinality(v_path));
-  END IF;
-  IF cardinality(v_path) = 1 THEN
-    -- The common case, a legal step: one history row.
-    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
-    VALUES (p_message_id, v_version + 1, v_status, p_status, false, p_event_id,
-            CASE WHEN p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END);
-  ELSE
-    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
-    SELECT p_message_id, v_version + p.j::int, CASE WHEN p.j = 1 THEN v_status ELSE v_path[p.j - 1] END, p.s,
-           p.j < cardinality(v_path),
-           CASE WHEN p.j = cardinality(v_path) THEN p_event_id END,
-           CASE WHEN p.j = cardinality(v_path) AND p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END
-    FROM unnest(v_path) WITH ORDINALITY AS p(s, j);
-  END IF;
-  applied := true;
-  RETURN NEXT;
-END
-$delivery_lifecycle$`;
-}
-
-/**
  * The single-report function, created by `migrate()`. It holds the mechanism
  * and no rules: the channel's decision column arrives with every call
  * ({@link decisionColumn}), so one function serves every channel. A function
@@ -484,14 +400,13 @@ $delivery_lifecycle$`;
 }
 
 /**
- * Calls the single-report function (or, with `locking`, the previous one the
- * benchmark creates). $1 message id, $2 channel, $3 initial
+ * Calls the single-report function. $1 message id, $2 channel, $3 initial
  * status, $4 the channel's statuses in order (for the counts), $5-$7 the
  * decision column, $8 the incoming status (NULL when it is not the
  * channel's), $9 provider event id, $10 time (epoch ms).
  */
-export function callApplyOneSql(names: TableNames, locking = false): string {
-  return `SELECT from_status, dup, applied, stored_channel FROM ${locking ? names.applyLockingFunction : names.applyFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+export function callApplyOneSql(names: TableNames): string {
+  return `SELECT from_status, dup, applied, stored_channel FROM ${names.applyFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 }
 
 /** The current status in the shape of the apply result rows, without locking. $1 message id. */

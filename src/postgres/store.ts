@@ -134,23 +134,10 @@ interface Prepared {
  * // { outcome: 'applied', status: 'OPEN', from: 'SUBMITTED', code: 'skipped', implied: ['DELIVERED'], … }
  */
 export function createPostgresStore(db: unknown, options: PostgresStoreOptions = {}): PostgresStore {
-  return buildStore(db, options, true);
+  return buildStore(db, options);
 }
 
-/**
- * @internal The same store with `apply` going through the previous,
- * locking-only function (`SELECT … FOR UPDATE` first, always), which
- * `migrate` does not create: the benchmark creates it with
- * `lockingFunctionSql` to compare both strategies in one run.
- *
- * @example
- * const locking = createLockingPostgresStore(pool);
- */
-export function createLockingPostgresStore(db: unknown, options: PostgresStoreOptions = {}): PostgresStore {
-  return buildStore(db, options, false);
-}
-
-function buildStore(db: unknown, options: PostgresStoreOptions, optimistic: boolean): PostgresStore {
+function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
   const client: SqlClient = toSqlClient(db);
   const names = tableNames(options.schema, options.tablePrefix ?? 'delivery_');
   const maxRetries = options.maxRetries ?? 20;
@@ -191,8 +178,8 @@ function buildStore(db: unknown, options: PostgresStoreOptions, optimistic: bool
 
   const read = { text: readForApplySql(names), name: '' };
   read.name = `dl_read_${hash(read.text)}`;
-  const one = { text: callApplyOneSql(names, !optimistic), name: '' };
-  one.name = `dl_apply_${optimistic ? 'report' : 'one'}_${hash(one.text)}`;
+  const one = { text: callApplyOneSql(names), name: '' };
+  one.name = `dl_apply_report_${hash(one.text)}`;
 
   const attempt = async (statement: { text: string; name: string }, params: readonly unknown[]) => {
     for (let tries = 0; ; tries++) {
