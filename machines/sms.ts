@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import { LifecycleError } from '../src/errors';
 import { eventTime, type StatusEvent } from './shared';
 
 /** The SMS validity period when a message sets none: 48 hours. */
@@ -44,7 +45,7 @@ export const smsMachine = setup({
     // Only an absent value means the default: a null from a JSON config is a mistake, not 48 h.
     const validityMs: unknown = input?.validityMs === undefined ? DEFAULT_SMS_VALIDITY_MS : input.validityMs;
     if (typeof validityMs !== 'number' || !Number.isFinite(validityMs) || validityMs <= 0) {
-      throw new RangeError(`validityMs must be a positive finite number of milliseconds, got ${String(validityMs)}`);
+      throw new LifecycleError('invalid_argument', `validityMs must be a positive finite number of milliseconds, got ${String(validityMs)}`);
     }
     return { validityMs, submittedAt: null, expiresAt: null };
   },
