@@ -34,7 +34,7 @@ export function tableNames(schema: string | undefined, prefix: string): TableNam
     status: qualify(`${prefix}status`),
     transition: qualify(`${prefix}transition`),
     eventIndex: identifier(`${prefix}transition_event`, 'index'),
-    applyFunction: qualify(`${prefix}apply_report`),
+    applyFunction: qualify(`${prefix}apply_event`),
     schema: q,
   };
 }
@@ -94,7 +94,7 @@ export function migrationSql(names: TableNames): string {
   PRIMARY KEY (message_id, seq)
 )`,
     `CREATE UNIQUE INDEX IF NOT EXISTS ${names.eventIndex} ON ${t} (message_id, event_id)`,
-    applyReportFunctionSql(names),
+    applyEventFunctionSql(names),
   ].join(';\n');
 }
 
@@ -309,13 +309,20 @@ export function decisionColumn(lifecycle: CompiledLifecycle, to: number, toleran
  * id the other writer recorded. For a new message a plain INSERT is used; if
  * another session inserted it first, the unique violation rolls the whole
  * call back and the caller re-runs it, now finding the row.
+ *
+ * It returns one text value, not a row: a function returning a row type
+ * builds its tuple descriptor and a result set on every call, which cost
+ * more than the decision itself. The first character says what happened
+ * (`a` applied, `d` duplicate provider id, `n` nothing applies, `c` stored
+ * under another channel) and the rest is the status decided on (for `c`,
+ * the stored channel); {@link decodeApplyEvent} reads it.
  */
-function applyReportFunctionSql(names: TableNames): string {
+function applyEventFunctionSql(names: TableNames): string {
   const { status: s, transition: t } = names;
   return `CREATE OR REPLACE FUNCTION ${names.applyFunction}(
   p_message_id text, p_channel text, p_initial text, p_statuses text[],
   p_froms text[], p_offsets int[], p_implied text[], p_status text, p_event_id text, p_at_ms float8)
-RETURNS TABLE (from_status text, dup boolean, applied boolean, stored_channel text)
+RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $delivery_lifecycle$
 #variable_conflict use_column
@@ -329,37 +336,42 @@ DECLARE
   v_k int;
   v_path text[];
   v_locked boolean := false;
+  v_dup boolean;
 BEGIN
 <<attempt>>
 LOOP
   IF v_locked THEN
     SELECT r.channel, r.status, r.version, r.counts INTO v_channel, v_status, v_version, v_counts
     FROM ${s} r WHERE r.message_id = p_message_id FOR UPDATE;
+    v_stored := FOUND;
+    v_dup := NULL;
   ELSE
-    SELECT r.channel, r.status, r.version, r.counts INTO v_channel, v_status, v_version, v_counts
+    -- The row and the provider-id probe in one statement, one snapshot.
+    SELECT r.channel, r.status, r.version, r.counts,
+           p_event_id IS NOT NULL AND EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = p_message_id AND h.event_id = p_event_id)
+    INTO v_channel, v_status, v_version, v_counts, v_dup
     FROM ${s} r WHERE r.message_id = p_message_id;
+    v_stored := FOUND;
   END IF;
-  v_stored := FOUND;
   IF NOT v_stored THEN
     v_status := p_initial;
     v_version := 0;
     v_counts := array_fill(0, ARRAY[cardinality(p_statuses)]);
   END IF;
-  from_status := v_status;
-  stored_channel := v_channel;
-  dup := false;
-  applied := false;
   IF v_stored AND v_channel <> p_channel THEN
-    RETURN NEXT;
-    RETURN;
+    RETURN 'c' || v_channel;
   END IF;
-  IF p_event_id IS NOT NULL THEN
-    dup := EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = p_message_id AND h.event_id = p_event_id);
+  IF v_dup IS NULL THEN
+    -- A new message, or the row just locked: probe the provider id in a snapshot taken now.
+    v_dup := p_event_id IS NOT NULL
+             AND EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = p_message_id AND h.event_id = p_event_id);
   END IF;
   v_i := array_position(p_froms, v_status);
-  IF dup OR v_i IS NULL THEN
-    RETURN NEXT;
-    RETURN;
+  IF v_dup THEN
+    RETURN 'd' || v_status;
+  END IF;
+  IF v_i IS NULL THEN
+    RETURN 'n' || v_status;
   END IF;
   v_path := p_implied[p_offsets[v_i] + 1 : p_offsets[v_i + 1]] || p_status;
   FOR j IN 1 .. cardinality(v_path) LOOP
@@ -391,9 +403,7 @@ LOOP
            CASE WHEN p.j = cardinality(v_path) AND p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END
     FROM unnest(v_path) WITH ORDINALITY AS p(s, j);
   END IF;
-  applied := true;
-  RETURN NEXT;
-  RETURN;
+  RETURN 'a' || v_status;
 END LOOP;
 END
 $delivery_lifecycle$`;
@@ -406,7 +416,18 @@ $delivery_lifecycle$`;
  * channel's), $9 provider event id, $10 time (epoch ms).
  */
 export function callApplyOneSql(names: TableNames): string {
-  return `SELECT from_status, dup, applied, stored_channel FROM ${names.applyFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+  return `SELECT ${names.applyFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r`;
+}
+
+/** The single-report function's text result as the shape of the apply result rows. */
+export function decodeApplyEvent(row: Record<string, unknown>): Record<string, unknown> {
+  const r = row.r;
+  if (typeof r !== 'string' || r.length < 2 || !'adnc'.includes(r[0])) {
+    throw new Error(`delivery-lifecycle: unexpected result from the apply function: ${JSON.stringify(r)}`);
+  }
+  const rest = r.slice(1);
+  if (r[0] === 'c') return { from_status: null, dup: false, applied: false, stored_channel: rest };
+  return { from_status: rest, dup: r[0] === 'd', applied: r[0] === 'a', stored_channel: null };
 }
 
 /** The current status in the shape of the apply result rows, without locking. $1 message id. */
@@ -414,4 +435,3 @@ export function readForApplySql(names: TableNames): string {
   return `SELECT (SELECT status FROM ${names.status} WHERE message_id = $1) AS from_status, false AS dup, false AS applied,
   (SELECT channel FROM ${names.status} WHERE message_id = $1) AS stored_channel`;
 }
-

@@ -5,7 +5,7 @@ import { show } from '../messages';
 import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
 import { toSqlClient, type SqlClient } from './client';
 import { perLifecycle } from '../internal/memo';
-import { applySql, arrayLiteral, callApplyOneSql, readForApplySql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
+import { applySql, arrayLiteral, callApplyOneSql, decodeApplyEvent, readForApplySql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
@@ -179,7 +179,7 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
   const read = { text: readForApplySql(names), name: '' };
   read.name = `dl_read_${hash(read.text)}`;
   const one = { text: callApplyOneSql(names), name: '' };
-  one.name = `dl_apply_report_${hash(one.text)}`;
+  one.name = `dl_apply_event_${hash(one.text)}`;
 
   const attempt = async (statement: { text: string; name: string }, params: readonly unknown[]) => {
     for (let tries = 0; ; tries++) {
@@ -206,8 +206,8 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
       const status = batch.statuses[0];
       const p = paramsOf(lifecycle);
       const column = status === null ? NO_COLUMN : (tolerant ? p.tolerant : p.strict)[lifecycle.ids.get(status) as number];
-      statement = one;
       params = [batch.messageIds[0], lifecycle.name, lifecycle.statuses[lifecycle.initial], p.statuses, ...column, status, batch.ids[0], batch.ats[0]];
+      return results(batch, (await attempt(one, params)).map(decodeApplyEvent), options);
     } else {
       statement = statementFor(batch.lifecycles);
       params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant];

@@ -236,7 +236,7 @@ describe('races the optimistic apply loses', () => {
         const result = await pending;
         // Decided on the status the concurrent writer left, not on the one read first.
         expect(result).toEqual(applyStatus('email', moved as never, incoming));
-        expect(sent.map((s) => s.replace(/_[a-z0-9]+$/, ''))).toEqual(['dl_apply_report']); // one round trip
+        expect(sent.map((s) => s.replace(/_[a-z0-9]+$/, ''))).toEqual(['dl_apply_event']); // one round trip
         expect(await checkMessage(store, id)).toEqual([]);
       }
       expect(raced).toBeGreaterThan(0);

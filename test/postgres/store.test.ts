@@ -13,6 +13,7 @@ import {
   type StatusReport,
 } from '../../src';
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
+import { decodeApplyEvent } from '../../src/postgres/sql';
 import { checkMessage, deliveredStream, legalPath, pathTo, rng } from '../support/postgres';
 
 // One PGlite per file: starting one takes seconds.
@@ -258,6 +259,28 @@ describe('bad input is refused before anything is written', () => {
     expect(await store.get(id)).toEqual(row);
     expect(await store.history(id)).toEqual(history);
     expect(await store.get(`fail-${counter}`)).toBeUndefined();
+  });
+
+  test('an answer from the apply function that is not in its format throws instead of being guessed at', async () => {
+    // The function answers in one text value: a flag letter, then a status (or, for `c`, the stored channel).
+    expect(decodeApplyEvent({ r: 'aDELIVERED' })).toEqual({ from_status: 'DELIVERED', dup: false, applied: true, stored_channel: null });
+    expect(decodeApplyEvent({ r: 'dOPEN' })).toEqual({ from_status: 'OPEN', dup: true, applied: false, stored_channel: null });
+    expect(decodeApplyEvent({ r: 'nSENT' })).toEqual({ from_status: 'SENT', dup: false, applied: false, stored_channel: null });
+    expect(decodeApplyEvent({ r: 'csms' })).toEqual({ from_status: null, dup: false, applied: false, stored_channel: 'sms' });
+    for (const bad of [null, '', 'a', 'xDELIVERED', 42]) expect(() => decodeApplyEvent({ r: bad })).toThrow(/unexpected result/);
+    // Through the store: a function that answers garbage makes apply fail loudly.
+    const garbled = createPostgresStore(db, { schema: 'garbled' });
+    await garbled.migrate();
+    const { rows } = await db.query<{ sig: string }>(
+      `SELECT p.oid::regprocedure::text AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'garbled' AND p.proname = 'delivery_apply_event'`,
+    );
+    expect(rows).toHaveLength(1);
+    await db.exec(`DROP FUNCTION ${rows[0].sig};
+      CREATE FUNCTION garbled.delivery_apply_event(text, text, text, text[], text[], int[], text[], text, text, float8)
+      RETURNS text LANGUAGE sql AS $$ SELECT 'zzz'::text $$`);
+    await expect(garbled.apply('garbled-1', 'sms', 'SUBMITTED')).rejects.toThrow(/unexpected result/);
+    expect(await garbled.get('garbled-1')).toBeUndefined();
   });
 });
 
