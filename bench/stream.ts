@@ -1,4 +1,5 @@
 import { CHANNELS, lifecycleOf, Relation, type Channel } from '../dist/index';
+import { rng } from '../test/support/random';
 
 /** One check in the benchmark stream: a message on `channel` at `from` receives `to`. */
 export interface StreamItem {
@@ -10,17 +11,7 @@ export interface StreamItem {
   readonly toId: number;
 }
 
-/** mulberry32: a small seeded PRNG so every run measures the same stream. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const GARBAGE = ['delivered', '__proto__', 'constructor', 'DELIVERD', '', ' OPEN', 'OPEN', 'DEFERRED'];
 
