@@ -1,10 +1,16 @@
 import { lifecycleOf, requireLifecycle, requireStatusId, type ChannelRef, type StatusOf } from './catalog';
-import { Relation, type CompiledLifecycle } from './compile';
+import type { CompiledLifecycle } from './compile';
 import { LifecycleError } from './errors';
 import { perLifecycle } from './internal/memo';
 import { toEpochMs } from './internal/time';
 import { describeRejection, show } from './messages';
-import { RELATION_CODES, type TransitionCode } from './validate';
+import {
+  checksOf,
+  type OrderRejection,
+  type SkippedRejection,
+  type TransitionAccepted,
+  type TransitionCode,
+} from './validate';
 
 /**
  * How out-of-order reports are treated. `strict` applies legal transitions
@@ -125,34 +131,27 @@ function rejectStatus(lifecycle: CompiledLifecycle, current: string, id: number 
   };
 }
 
-/** Both policies' decision for every valid pair, built once per lifecycle. */
+/** Both policies' decision for every valid pair, derived once per lifecycle from the pair's check. */
 const decisionsOf = perLifecycle((lifecycle): readonly [readonly ApplyResult[], readonly ApplyResult[]] => {
-  const { size: n, statuses, relation, implied } = lifecycle;
   const tolerant: ApplyResult[] = [];
   const strict: ApplyResult[] = [];
-  for (let f = 0; f < n; f++) {
-    for (let t = 0; t < n; t++) {
-      const k = f * n + t;
-      const from = statuses[f];
-      const to = statuses[t];
-      const rel = relation[k];
-      const code = RELATION_CODES[rel];
-      if (code === undefined) {
-        const applied: Applied = Object.freeze({ outcome: 'applied', status: to, from, implied: NONE });
-        tolerant.push(applied);
-        strict.push(applied);
-        continue;
-      }
-      const message = describeRejection(code, { channel: lifecycle.name, from, to });
-      const between = Object.freeze(implied[k].map((id) => statuses[id]));
-      strict.push(Object.freeze({ outcome: 'rejected', status: from, from, code, implied: between, message }));
-      if (rel === Relation.skipped) {
-        tolerant.push(Object.freeze({ outcome: 'applied', status: to, from, code: 'skipped', implied: between, message }));
-      } else if (code === 'duplicate' || code === 'stale') {
-        tolerant.push(Object.freeze({ outcome: 'ignored', status: from, from, code, implied: NONE, message }));
-      } else {
-        tolerant.push(Object.freeze({ outcome: 'rejected', status: from, from, code, implied: NONE, message }));
-      }
+  for (const check of checksOf(lifecycle) as readonly (TransitionAccepted | OrderRejection | SkippedRejection)[]) {
+    const { from, to } = check;
+    if (check.ok) {
+      const applied: Applied = Object.freeze({ outcome: 'applied', status: to, from, implied: NONE });
+      tolerant.push(applied);
+      strict.push(applied);
+      continue;
+    }
+    const { code, message } = check;
+    const between = check.code === 'skipped' ? check.implied : NONE;
+    strict.push(Object.freeze({ outcome: 'rejected', status: from, from, code, implied: between, message }));
+    if (code === 'skipped') {
+      tolerant.push(Object.freeze({ outcome: 'applied', status: to, from, code, implied: between, message }));
+    } else if (code === 'duplicate' || code === 'stale') {
+      tolerant.push(Object.freeze({ outcome: 'ignored', status: from, from, code, implied: NONE, message }));
+    } else {
+      tolerant.push(Object.freeze({ outcome: 'rejected', status: from, from, code, implied: NONE, message }));
     }
   }
   return [Object.freeze(tolerant), Object.freeze(strict)];

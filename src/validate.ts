@@ -147,8 +147,11 @@ function statusRejection(lifecycle: CompiledLifecycle, id: number | undefined, s
   return { ok: false, code, side, status, message: describeRejection(code, { channel: lifecycle.name, side, status }) };
 }
 
-/** The frozen result of every valid pair, built once per lifecycle. */
-const checksOf = perLifecycle(buildChecks);
+/**
+ * @internal The frozen result of every valid pair, indexed `from * n + to`,
+ * built once per lifecycle; `applyStatus`'s decisions are derived from it.
+ */
+export const checksOf = perLifecycle(buildChecks);
 
 function buildChecks(lifecycle: CompiledLifecycle): readonly TransitionResult[] {
   const { size: n, statuses, relation, implied } = lifecycle;
