@@ -27,8 +27,11 @@ const CLI_EXAMPLES: readonly (readonly string[])[] = [
   ['replay', '--help'],
 ];
 
-/** Runs the CLI in process and returns what it printed and its exit code. */
-export async function runCli(argv: readonly string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+/**
+ * Runs the CLI in process and returns what it printed and its exit code.
+ * `stderrIsTTY` makes it behave as on a terminal (the progress line).
+ */
+export async function runCli(argv: readonly string[], { stderrIsTTY = false } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   let stdout = '';
   let stderr = '';
   const stdin = new PassThrough();
@@ -38,7 +41,7 @@ export async function runCli(argv: readonly string[]): Promise<{ stdout: string;
     stderr: { write: (text: string) => (stderr += text) },
     stdin,
     cwd: ROOT,
-    stderrIsTTY: false,
+    stderrIsTTY,
     columns: 80,
     colors: false,
   });

@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { toMermaid } from '../src/diagram';
-import { run } from '../src/cli/program';
+import { runCli } from '../scripts/docs';
 import { SPEC, legalFrom } from './support/lifecycle-md';
 
 const ROOT = join(__dirname, '..');
@@ -227,19 +226,7 @@ describe('replay', () => {
   test('draws a progress line on a terminal stderr, and erases it at the end', async () => {
     const big = Array.from({ length: 10_000 }, (_, i) => ev(`m${i % 300}`, 'sms', i < 5000 ? 'SUBMITTED' : 'DELIVERED'));
     const file = writeLog('big-tty.ndjson', big);
-    let stderr = '';
-    let stdout = '';
-    const stdin = new PassThrough();
-    stdin.end();
-    const code = await run(['replay', file], {
-      stdout: { write: (t: string) => (stdout += t) },
-      stderr: { write: (t: string) => (stderr += t) },
-      stdin,
-      cwd: ROOT,
-      stderrIsTTY: true,
-      columns: 80,
-      colors: false,
-    });
+    const { code, stdout, stderr } = await runCli(['replay', file], { stderrIsTTY: true });
     expect(code).toBe(0);
     expect(stderr).toMatch(/^\r\[#*\.*\] \d+% {2}4096 lines/);
     expect(stderr.endsWith('\r\x1b[K')).toBe(true);
