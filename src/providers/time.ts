@@ -1,3 +1,4 @@
+import { readIsoTime } from '../internal/time';
 import { Malformed } from './result';
 
 // Years outside 1970–9999 are refused: toISOString would write them in a form
@@ -21,39 +22,17 @@ export function isoFromUnixSeconds(seconds: unknown, field: string): string {
   return isoFromEpochMs(Math.round(seconds * 1000), field);
 }
 
-function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function fromParts(field: string, y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offsetMin: number): string {
-  const valid = mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && h <= 23 && mi <= 59 && s <= 59;
-  if (!valid) throw new Malformed(`${field} is not a real date and time`);
-  return isoFromEpochMs(Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000, field);
-}
-
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s?(Z|[+-]\d{2}:?\d{2})?$/i;
-
 /**
  * An ISO 8601 date-time (`T` or a space between date and time, up to nine
- * fraction digits, `Z`, `±hh:mm` or `±hhmm`; no zone is read as UTC) as an
- * ISO 8601 UTC string, or throws {@link Malformed}. Written out rather than
- * left to `Date.parse`, whose handling of 7-digit fractions and `+0000`
- * differs between engines.
+ * fraction digits, `Z`, `±hh:mm` or `±hhmm`; no zone is read as UTC, the
+ * library's one rule) as an ISO 8601 UTC string, or throws {@link Malformed}.
+ * Read by the same parser as reports' `at` in the core, so a provider's time
+ * and a report's time never disagree; a date without a time of day is refused.
  */
 export function isoFromText(value: unknown, field: string): string {
-  const m = typeof value === 'string' ? ISO.exec(value.trim()) : null;
-  if (m === null) throw new Malformed(`${field} must be an ISO 8601 date-time, got ${JSON.stringify(value)?.slice(0, 40)}`);
-  let offset = 0;
-  const zone = m[8];
-  if (zone !== undefined && zone.toUpperCase() !== 'Z') {
-    const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = Number(digits.slice(2));
-    if (oh > 23 || om > 59) throw new Malformed(`${field} has an impossible zone offset`);
-    offset = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
-  }
-  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
-  return fromParts(field, +m[1], +m[2], +m[3], +m[4], +m[5], m[6] === undefined ? 0 : +m[6], ms, offset);
+  const time = typeof value === 'string' ? readIsoTime(value) : null;
+  if (time === null || time.dateOnly) throw new Malformed(`${field} must be an ISO 8601 date-time, got ${JSON.stringify(value)?.slice(0, 40)}`);
+  return isoFromEpochMs(time.ms, field);
 }
 
 /**
@@ -65,6 +44,8 @@ export function isoFromCompact(value: unknown, field: string): string {
   if (typeof value !== 'string' || !/^\d{10}(?:\d{2})?$/.test(value)) {
     throw new Malformed(`${field} must be YYMMDDhhmm or YYMMDDhhmmss, got ${JSON.stringify(value)?.slice(0, 40)}`);
   }
-  const n = (i: number) => Number(value.slice(i, i + 2));
-  return fromParts(field, 2000 + n(0), n(2), n(4), n(6), n(8), value.length === 12 ? n(10) : 0, 0, 0);
+  const n = (i: number) => value.slice(i, i + 2);
+  const time = readIsoTime(`20${n(0)}-${n(2)}-${n(4)}T${n(6)}:${n(8)}:${value.length === 12 ? n(10) : '00'}Z`);
+  if (time === null) throw new Malformed(`${field} is not a real date and time`);
+  return isoFromEpochMs(time.ms, field);
 }
