@@ -13,7 +13,13 @@ export interface StatusEvent<S extends string> {
   readonly id?: string;
 }
 
-/** Epoch milliseconds of an event's `at`, or `undefined` when absent or unreadable. */
+/**
+ * Epoch milliseconds of an event's `at` (a zoneless ISO time is UTC), or
+ * `undefined` when absent or unreadable: what a machine's actions use to
+ * start a timer at the reported time.
+ *
+ * @example eventTime('2026-01-01T10:30') === Date.UTC(2026, 0, 1, 10, 30) // true on any host
+ */
 export function eventTime(at: Date | number | string | undefined): number | undefined {
   return toEpochMs(at) ?? undefined;
 }

@@ -1,4 +1,5 @@
 import { assign, setup } from 'xstate';
+import { actorNow, timeUntil } from '../src/clock';
 import { LifecycleError } from '../src/errors';
 import { eventTime, type StatusEvent } from './shared';
 
@@ -10,11 +11,16 @@ export type SmsStatus = 'REGISTERED' | 'SUBMITTED' | 'DELIVERED' | 'EXPIRED' | '
 export interface SmsContext {
   /** How long a SUBMITTED message may wait for a report before it expires. */
   readonly validityMs: number;
-  /** When the message entered SUBMITTED (epoch ms), or null before that. */
+  /**
+   * When the message entered SUBMITTED (epoch ms): the report's `at`, else
+   * the actor's clock ({@link actorNow}); null before that.
+   */
   readonly submittedAt: number | null;
   /**
-   * The absolute expiry deadline (epoch ms), kept in context because a
-   * persisted snapshot does not keep the `after` timer.
+   * The absolute expiry deadline (epoch ms), `submittedAt + validityMs`. The
+   * validity timer fires at this instant (see the machine's JSDoc), and it is
+   * kept in context because a persisted snapshot does not keep the `after`
+   * timer.
    */
   readonly expiresAt: number | null;
 }
@@ -28,6 +34,24 @@ export interface SmsInput {
  * The SMS delivery lifecycle. REGISTERED → SUBMITTED → DELIVERED, with
  * UNDELIVERABLE, EXPIRED and FAILED as the other final outcomes. EXPIRED is
  * also reached by a timer when the validity period elapses in SUBMITTED.
+ *
+ * The timer fires at the absolute deadline `context.expiresAt` (the
+ * SUBMITTED report's `at`, else the actor's clock, plus `validityMs`), not a
+ * validity after the actor happened to enter SUBMITTED: a SUBMITTED report
+ * 47 h old on a 48 h validity expires an hour later, and one already past
+ * its deadline expires on the clock's next turn, as the tracker,
+ * `reconcile` and the store decide. "Now" is the actor's clock when it has a
+ * `now()` (xstate's `SimulatedClock`), else `Date.now()`. An actor restored
+ * from a persisted snapshot has no timer until `resumeTimers` re-arms
+ * it at the same deadline.
+ *
+ * @example
+ * const clock = new SimulatedClock();
+ * clock.set(Date.UTC(2026, 0, 3));
+ * const actor = createActor(smsMachine, { clock, input: {} }).start();
+ * actor.send({ type: 'SUBMITTED', at: Date.UTC(2026, 0, 3) - 47 * 3_600_000 });
+ * clock.increment(3_600_000);
+ * actor.getSnapshot().value; // 'EXPIRED'
  */
 export const smsMachine = setup({
   types: {
@@ -36,7 +60,9 @@ export const smsMachine = setup({
     input: {} as SmsInput | undefined,
   },
   delays: {
-    validity: ({ context }) => context.validityMs,
+    // Time left until the absolute deadline; the full validity before one is set
+    // (what compileLifecycle reads as the channel's default delay).
+    validity: ({ context, system }) => (context.expiresAt === null ? context.validityMs : timeUntil(context.expiresAt, system)),
   },
 }).createMachine({
   id: 'sms',
@@ -55,8 +81,8 @@ export const smsMachine = setup({
       on: {
         SUBMITTED: {
           target: 'SUBMITTED',
-          actions: assign(({ context, event }) => {
-            const submittedAt = eventTime(event.at) ?? Date.now();
+          actions: assign(({ context, event, system }) => {
+            const submittedAt = eventTime(event.at) ?? actorNow(system);
             return { submittedAt, expiresAt: submittedAt + context.validityMs };
           }),
         },

@@ -1,6 +1,7 @@
 import { assign, setup, type AnyStateMachine, type MachineConfig } from 'xstate';
-import type { StatusEvent } from '../machines/shared';
+import { eventTime, type StatusEvent } from '../machines/shared';
 import { CHANNELS } from './catalog';
+import { actorNow, timeUntil } from './clock';
 import { compileLifecycle, type CompiledLifecycle } from './compile';
 import { LifecycleError } from './errors';
 import { show } from './messages';
@@ -16,7 +17,10 @@ export interface StatusDefinition {
 /**
  * A status that happens by itself after `afterMs` in `from`, like SMS expiry.
  * `from → to` must also be a listed transition, so that a provider's own
- * report of `to` is legal too.
+ * report of `to` is legal too. As for SMS, the time counts from the entering
+ * report's `at` (else the clock's time when the status began), so the
+ * machine's actor fires at the same absolute deadline as the tracker. The
+ * timer's delay is named after `from` (`createTracker(channel, { delays: { [from]: ms } })`).
  */
 export interface TimerDefinition<S extends string = string> {
   readonly from: S;
@@ -52,6 +56,13 @@ export interface ChannelDefinition<S extends string = string> {
 export interface ChannelContext {
   /** For each status that may repeat, how many repeats were reported after entering it. */
   readonly repeats: Readonly<Record<string, number>>;
+  /**
+   * While in a status with a timer, when it fires (epoch ms): the entering
+   * report's `at`, else the actor's clock, plus `afterMs`; null elsewhere.
+   * Kept in context, so a restored actor fires at the same instant (see
+   * `resumeTimers`).
+   */
+  readonly deadline: number | null;
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -225,6 +236,8 @@ function readDefinition(input: unknown): Shape {
 /** The xstate machine of a definition: the source of truth the tables are compiled from. */
 function buildMachine(shape: Shape): AnyStateMachine {
   const repeats: Record<string, number> = {};
+  type Args = { context: ChannelContext; event: StatusEvent<string>; system: unknown };
+  const delays: Record<string, (args: Args) => number> = {};
   const states = Object.fromEntries(
     shape.statuses.map(({ name: status, description, final }) => {
       const on = Object.fromEntries(
@@ -236,19 +249,26 @@ function buildMachine(shape: Shape): AnyStateMachine {
         }),
       );
       const timer = shape.timers.find((t) => t.from === status);
+      if (timer === undefined) return [status, { description, ...(final ? { type: 'final' } : {}), on }];
+      const { afterMs } = timer;
+      // The full delay before a deadline is set: what compileLifecycle reads as the default.
+      delays[status] = ({ context, system }) => (context.deadline === null ? afterMs : timeUntil(context.deadline, system));
       return [
         status,
         {
           description,
           ...(final ? { type: 'final' } : {}),
           on,
-          ...(timer === undefined ? {} : { after: { [timer.afterMs]: { target: timer.to } } }),
+          // Entry actions run before xstate schedules the `after` timer, so its delay sees the deadline.
+          entry: assign({ deadline: ({ event, system }: Args) => (eventTime(event.at) ?? actorNow(system)) + afterMs }),
+          exit: assign({ deadline: null }),
+          after: { [status]: { target: timer.to } },
         },
       ];
     }),
   );
   // Built at run time, so its literal types cannot be checked statically;
   // compileLifecycle checks the machine it produces instead.
-  const config = { id: shape.name, initial: shape.initial, context: { repeats }, states } as MachineConfig<ChannelContext, StatusEvent<string>, never, never, never, never>;
-  return setup({ types: { context: {} as ChannelContext, events: {} as StatusEvent<string> } }).createMachine(config);
+  const config = { id: shape.name, initial: shape.initial, context: { repeats, deadline: null }, states } as MachineConfig<ChannelContext, StatusEvent<string>, never, never, never, never>;
+  return setup({ types: { context: {} as ChannelContext, events: {} as StatusEvent<string> }, delays: delays as never }).createMachine(config);
 }

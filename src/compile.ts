@@ -10,7 +10,10 @@ export interface TimerEdge {
   readonly delay: number | string;
   /**
    * The delay in ms for the machine's default input, when it can be computed
-   * (worked out on first read, so loading the package runs no actor).
+   * (worked out on first read, so loading the package runs no actor): the
+   * delay evaluated on the initial context, before any deadline is set. A
+   * delay function that counts down to an absolute deadline in context (see
+   * `timeUntil`) returns its full length there.
    */
   readonly delayMs: number | undefined;
 }
@@ -292,7 +295,11 @@ function delayMs(machine: AnyStateMachine, delay: unknown, delays: Record<string
   if (typeof fn === 'number') return fn;
   if (typeof fn !== 'function') return undefined;
   try {
-    const context = (initialTransition(machine)[0] as { context: unknown }).context;
+    // The context as the machine declares it when it is an object: its initial
+    // status's entry actions (e.g. setting a deadline) are not yet applied, so a
+    // delay that counts down to a deadline in context gives its full length.
+    const declared: unknown = machine.config.context;
+    const context = typeof declared === 'object' && declared !== null ? declared : (initialTransition(machine)[0] as { context: unknown }).context;
     const ms: unknown = (fn as (args: { context: unknown; event: unknown }) => unknown)({ context, event: { type: '' } });
     return typeof ms === 'number' && Number.isFinite(ms) ? ms : undefined;
   } catch {

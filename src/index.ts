@@ -32,6 +32,7 @@ export {
   type LifecycleErrorDetails,
   type UsageErrorCode,
 } from './errors';
+export { actorNow, resumeTimers, timeUntil } from './clock';
 export { parseStatus } from './parse';
 export {
   applyStatus,
@@ -65,7 +66,7 @@ export {
   type InapplicableStatusRejection,
 } from './validate';
 export { emailMachine, type EmailContext } from '../machines/email';
-export type { StatusEvent } from '../machines/shared';
+export { eventTime, type StatusEvent } from '../machines/shared';
 export { DEFAULT_SMS_VALIDITY_MS, smsMachine, type SmsContext, type SmsInput } from '../machines/sms';
 export {
   defineChannel,

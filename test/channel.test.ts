@@ -87,7 +87,7 @@ describe('defineChannel: a valid definition', () => {
 
   test('the timer is in the tables with its delay, and the machine fires it', () => {
     const pager = defineChannel(base() as unknown as ChannelDefinition<string>);
-    expect(pager.timers).toEqual([{ from: 1, to: 3, delay: 60_000, delayMs: 60_000 }]);
+    expect(pager.timers).toEqual([{ from: 1, to: 3, delay: 'sent', delayMs: 60_000 }]);
     const clock = new SimulatedClock();
     const actor = createActor(machineFor(pager), { clock }).start();
     actor.send({ type: 'sent' });
@@ -104,7 +104,7 @@ describe('defineChannel: a valid definition', () => {
     let [snapshot] = initialTransition(machine);
     for (const type of ['sent', 'seen', 'seen', 'seen']) [snapshot] = transition(machine, snapshot, { type });
     expect(snapshot.value).toBe('seen');
-    expect(snapshot.context).toEqual({ repeats: { seen: 2 } });
+    expect(snapshot.context).toEqual({ repeats: { seen: 2 }, deadline: null });
   });
 
   test('changing the definition afterwards does not change the channel', () => {
@@ -131,7 +131,7 @@ describe('defineChannel: a valid definition', () => {
     const machine = machineFor(odd);
     let [snapshot] = initialTransition(machine);
     for (const type of ['toString', 'toString', 'toString']) [snapshot] = transition(machine, snapshot, { type });
-    expect(snapshot.context).toEqual({ repeats: { toString: 2 } });
+    expect(snapshot.context).toEqual({ repeats: { toString: 2 }, deadline: null });
   });
 
   test('a single final status is a valid (if dull) channel', () => {
@@ -331,7 +331,7 @@ describe('defineChannel: properties', () => {
         }
         const timers = (def.timers as { from: string; to: string; afterMs: number }[] | undefined) ?? [];
         expect([...ch.timers].sort((x, y) => x.from - y.from)).toEqual(
-          timers.map((t) => ({ from: b.id(t.from), to: b.id(t.to), delay: t.afterMs, delayMs: t.afterMs })).sort((x, y) => x.from - y.from),
+          timers.map((t) => ({ from: b.id(t.from), to: b.id(t.to), delay: t.from, delayMs: t.afterMs })).sort((x, y) => x.from - y.from),
         );
       }),
     );

@@ -1,19 +1,29 @@
 import { assign, setup } from 'xstate';
-import { STATUSES, compileLifecycle, emailMachine, smsMachine, type ChannelRef, type TrackerOptions } from '../../src';
+import { STATUSES, actorNow, compileLifecycle, emailMachine, eventTime, smsMachine, timeUntil, type ChannelRef, type StatusEvent, type TrackerOptions } from '../../src';
 import { oracleFor, type Oracle } from './oracle';
+
+const DAY = 86_400_000;
 
 /**
  * A WhatsApp-like custom channel, to show the engine is not about SMS and
  * e-mail: lower-case names, a repeatable status, and a status ("expired")
- * that only a timer reaches.
+ * that only a timer reaches. Written by hand the way a user would, with its
+ * timer at an absolute deadline in context (`actorNow`, `timeUntil`).
  */
-export const chatMachine = setup({ types: { context: {} as { reads: number } }, delays: { ttl: 86_400_000 } }).createMachine({
+export const chatMachine = setup({
+  types: { context: {} as { reads: number; deadline: number | null }, events: {} as StatusEvent<string> },
+  delays: { ttl: ({ context, system }) => (context.deadline === null ? DAY : timeUntil(context.deadline, system)) },
+}).createMachine({
   id: 'chat',
   initial: 'accepted',
-  context: { reads: 0 },
+  context: { reads: 0, deadline: null },
   states: {
     accepted: { on: { sent: { target: 'sent' }, failed: { target: 'failed' } } },
-    sent: { after: { ttl: { target: 'expired' } }, on: { delivered: { target: 'delivered' }, failed: { target: 'failed' } } },
+    sent: {
+      entry: assign({ deadline: ({ event, system }) => (eventTime(event.at) ?? actorNow(system)) + DAY }),
+      after: { ttl: { target: 'expired' } },
+      on: { delivered: { target: 'delivered' }, failed: { target: 'failed' } },
+    },
     delivered: { on: { read: { target: 'read' } } },
     // The repeat needs an action: xstate does not count an empty transition as one it can take.
     read: { on: { read: { actions: assign({ reads: ({ context }) => context.reads + 1 }) } } },
