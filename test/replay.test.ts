@@ -157,10 +157,45 @@ describe('createReplay', () => {
     expect(replay.summary().statuses.sms).toMatchObject({ SUBMITTED: 0, DELIVERED: 1 });
   });
 
-  test('line() never throws, whatever it is given', () => {
+  test('line() never throws, and every line is an event, a malformed line or a blank one', () => {
+    // Mostly event-shaped objects whose fields are anything JSON can hold, so
+    // most lines get past JSON.parse and exercise the field checks and the fold.
+    const odd = fc.oneof(fc.constantFrom<unknown>('__proto__', '', 'SMS', 'yesterday', null), fc.jsonValue());
+    const mostly = <T,>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 8, arbitrary: arb as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: odd });
+    const eventLike = fc
+      .record(
+        {
+          message: mostly(fc.constantFrom('m1', 'm2', 'm3')),
+          channel: mostly(fc.constantFrom('sms', 'email')),
+          status: mostly(fc.constantFrom(...CATALOG, 'NOPE')),
+          id: mostly(fc.constantFrom('a', 'b')),
+          at: mostly(fc.constantFrom(0, '2026-01-01T10:30', '2026-01-01T10:30:00Z')),
+        },
+        { requiredKeys: ['message', 'channel', 'status'] },
+      )
+      // A message keeps its channel (m2 is e-mail), unless the channel field is odd.
+      .map((o) => JSON.stringify(o.channel === 'sms' || o.channel === 'email' ? { ...o, channel: o.message === 'm2' ? 'email' : 'sms' } : o));
+    const totals = { lines: 0, events: 0 };
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 8, arbitrary: eventLike }, { weight: 1, arbitrary: fc.string() }, { weight: 1, arbitrary: fc.json() }), { maxLength: 30 }), (texts) => {
+        const replay = createReplay();
+        texts.forEach((text, i) => expect(() => replay.line(text, i + 1)).not.toThrow());
+        const summary = replay.summary();
+        const blank = texts.filter((t) => t.trim() === '').length;
+        expect(summary.lines).toBe(texts.length);
+        expect(summary.events + summary.malformed.count + blank).toBe(texts.length);
+        const { applied, ignored, rejected } = summary.counts;
+        expect(applied.total + ignored.total + rejected.total).toBe(summary.events);
+        totals.lines += texts.length;
+        totals.events += summary.events;
+      }),
+      { numRuns: 300 },
+    );
+    // The inputs do reach the fold: at least a third of all lines are events (about half are).
+    expect(totals.events * 3).toBeGreaterThan(totals.lines);
     const replay = createReplay();
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.json()), (text) => replay.line(text, 1) === undefined));
     expect(() => replay.line(undefined as never, 2)).not.toThrow();
+    expect(replay.summary()).toMatchObject({ lines: 1, events: 0, malformed: { count: 1 } });
   });
 
   test('custom channels are named by their lifecycle name', () => {
