@@ -1,9 +1,6 @@
-import type { AnyActor, AnyStateMachine } from 'xstate';
-import { LifecycleError } from './errors';
-import { show } from './messages';
-
 /**
- * Time as an xstate actor sees it. A lifecycle machine keeps each timer's
+ * Time as an xstate actor sees it (restoring an actor's timers is
+ * `resumeTimers`, in resume-timers.ts). A lifecycle machine keeps each timer's
  * absolute deadline in its context (a persisted snapshot keeps no `after`
  * timer), reads "now" from the actor's clock, and its delay functions return
  * the time left until that deadline, so a timer fires at the deadline
@@ -51,52 +48,4 @@ export function actorNow(system: unknown): number {
  */
 export function timeUntil(deadline: number, system: unknown): number {
   return Math.max(0, deadline - actorNow(system));
-}
-
-/**
- * Re-arms the `after` timers of the states a started actor is in, when they
- * are not scheduled: what an actor restored from a persisted snapshot needs,
- * since xstate persists no timer and runs no entry action on restore. Each
- * delay is evaluated as xstate would (a number, or the machine's named delay
- * called with the restored context and the actor's system), so a machine
- * whose delays return the time left until a deadline in context (see
- * {@link timeUntil}) fires at that deadline, or on the clock's next turn when
- * it has passed. Returns how many timers it armed (0 for an actor whose timers
- * are already scheduled, or that is done). Throws
- * `LifecycleError('invalid_argument')` for an actor that is not a started
- * state-machine actor.
- *
- * @example
- * const actor = createActor(smsMachine, { snapshot: JSON.parse(saved) }).start();
- * resumeTimers(actor); // EXPIRED at context.expiresAt, not 48 h after the restore
- */
-export function resumeTimers(actor: AnyActor): number {
-  const machine = (actor as { logic?: unknown }).logic as AnyStateMachine | undefined;
-  const snapshot = actor.getSnapshot() as { status?: unknown; _nodes?: unknown; context?: unknown };
-  if (machine === undefined || typeof machine.root !== 'object' || !Array.isArray(snapshot._nodes)) {
-    throw new LifecycleError('invalid_argument', `resumeTimers needs a state-machine actor, got ${show(actor)}`);
-  }
-  if (snapshot.status !== 'active') return 0;
-  const running = actor.system.getSnapshot()._scheduledEvents;
-  if ((actor as { _processingStatus?: unknown })._processingStatus !== 1) {
-    throw new LifecycleError('invalid_argument', 'resumeTimers needs a started actor: call actor.start() first');
-  }
-  const delays = (machine.implementations?.delays ?? {}) as Record<string, unknown>;
-  let armed = 0;
-  for (const node of snapshot._nodes as AnyStateMachine['root'][]) {
-    for (const timer of node.after) {
-      const type = timer.eventType;
-      if (`${actor.sessionId}.${type}` in running) continue;
-      const named = typeof timer.delay === 'string' ? delays[timer.delay] : timer.delay;
-      const ms: unknown = typeof named === 'function'
-        ? (named as (args: object) => unknown)({ context: snapshot.context, event: { type: 'xstate.resume' }, self: actor, system: actor.system })
-        : named;
-      if (typeof ms !== 'number' || Number.isNaN(ms)) {
-        throw new LifecycleError('invalid_argument', `the delay ${show(timer.delay)} of ${node.key} is not a number of ms`);
-      }
-      actor.system.scheduler.schedule(actor, actor, { type }, Math.max(0, ms), type);
-      armed++;
-    }
-  }
-  return armed;
 }

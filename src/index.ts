@@ -32,7 +32,8 @@ export {
   type LifecycleErrorDetails,
   type UsageErrorCode,
 } from './errors';
-export { actorNow, resumeTimers, timeUntil } from './clock';
+export { actorNow, timeUntil } from './clock';
+export { resumeTimers } from './resume-timers';
 export { parseStatus } from './parse';
 export {
   applyStatus,

@@ -52,7 +52,7 @@ export interface TrackerOptions {
   readonly maxSeenIds?: number;
   /** The SMS validity period in ms for this message: shorthand for `delays: { validity }`. */
   readonly validityMs?: number;
-  /** Milliseconds for the channel's named timer delays (e.g. `validity`), overriding the machine's defaults. */
+  /** Milliseconds for the channel's named timer delays (SMS: `validity`; a `defineChannel` timer: the status it leaves), overriding the machine's defaults. */
   readonly delays?: Readonly<Record<string, number>>;
 }
 
