@@ -8,6 +8,9 @@
  * tracker decides.
  */
 
+/** setTimeout fires at once for a delay above 2^31 - 1 ms (about 24.8 days); never ask for more. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 interface ClockWithNow {
   now(): number;
 }
@@ -41,11 +44,13 @@ export function actorNow(system: unknown): number {
  * timer fires at an absolute deadline. xstate never takes a delayed transition
  * inside the step that schedules it, so a deadline already past fires on the
  * clock's next turn (a real clock: at once; a `SimulatedClock`: at its next
- * `increment`, even by 0).
+ * `increment`, even by 0). A deadline further away than `setTimeout` can wait
+ * (2^31 − 1 ms, about 24.8 days: a report time far in the future) gives that
+ * longest wait instead of a delay Node would fire at once.
  *
  * @example
  * setup({ delays: { validity: ({ context, system }) => timeUntil(context.expiresAt, system) } })
  */
 export function timeUntil(deadline: number, system: unknown): number {
-  return Math.max(0, deadline - actorNow(system));
+  return Math.min(MAX_TIMEOUT_MS, Math.max(0, deadline - actorNow(system)));
 }

@@ -8,6 +8,7 @@ import {
   machineFor,
   resumeTimers,
   smsMachine,
+  timeUntil,
 } from '../src';
 import { chat, chatMachine } from './support/channels';
 import { APPLICABLE, CATALOG, SPEC, legalFrom } from './support/lifecycle-md';
@@ -153,6 +154,16 @@ describe('the SMS timer fires at the absolute deadline in context, as the tracke
     expect(actor.getSnapshot().value).toBe('SUBMITTED');
     clock.increment(1);
     expect(actor.getSnapshot().value).toBe('EXPIRED');
+  });
+
+  test('a report time 30 days ahead does not expire at once on a real clock (setTimeout\'s 24.8-day limit)', async () => {
+    const actor = createActor(smsMachine, { input: {} }).start();
+    actor.send({ type: 'SUBMITTED', at: Date.now() + 30 * 24 * HOUR });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(actor.getSnapshot().value).toBe('SUBMITTED');
+    actor.stop();
+    expect(timeUntil(Date.now() + 40 * 24 * HOUR, undefined)).toBe(2 ** 31 - 1);
+    expect(timeUntil(Date.now() - 1, undefined)).toBe(0);
   });
 
   test('without at, the deadline runs from the actor\'s clock, not the host\'s', () => {
