@@ -25,11 +25,13 @@ export function resumeTimers(actor: AnyActor): number {
   if (machine === undefined || typeof machine.root !== 'object' || !Array.isArray(snapshot._nodes)) {
     throw new LifecycleError('invalid_argument', `resumeTimers needs a state-machine actor, got ${show(actor)}`);
   }
-  if (snapshot.status !== 'active') return 0;
-  const running = actor.system.getSnapshot()._scheduledEvents;
-  if ((actor as { _processingStatus?: unknown })._processingStatus !== 1) {
+  // Before start(), xstate's system.start() would schedule these a second time.
+  // (0 is xstate's ProcessingStatus.NotStarted; a stopped actor's snapshot is not active.)
+  if ((actor as { _processingStatus?: unknown })._processingStatus === 0) {
     throw new LifecycleError('invalid_argument', 'resumeTimers needs a started actor: call actor.start() first');
   }
+  if (snapshot.status !== 'active') return 0;
+  const running = actor.system.getSnapshot()._scheduledEvents;
   const delays = (machine.implementations?.delays ?? {}) as Record<string, unknown>;
   let armed = 0;
   for (const node of snapshot._nodes as AnyStateMachine['root'][]) {

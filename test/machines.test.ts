@@ -221,6 +221,10 @@ describe('the SMS timer fires at the absolute deadline in context, as the tracke
       const done = createActor(smsMachine, { input: {} }).start();
       done.send({ type: 'FAILED' });
       expect(resumeTimers(done)).toBe(0);
+      const stopped = createActor(smsMachine, { input: {} }).start();
+      stopped.send({ type: 'SUBMITTED' });
+      stopped.stop();
+      expect(resumeTimers(stopped)).toBe(0);
       const code = (f: () => unknown) => {
         try {
           f();
