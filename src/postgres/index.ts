@@ -1,10 +1,16 @@
 export {
   createPostgresStore,
   type BatchItem,
+  type ExpireOptions,
+  type ExpireResult,
   type PostgresStore,
   type PostgresStoreOptions,
+  type RegisterOptions,
+  type RegisterResult,
+  type StoreApplyOptions,
   type StoreEvent,
   type StoredMessage,
   type StoredTransition,
 } from './store';
 export type { SqlClient, SqlResult } from './client';
+export type { DelayOptions } from './delays';
