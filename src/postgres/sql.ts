@@ -649,17 +649,17 @@ due AS (
   FOR UPDATE OF r SKIP LOCKED
 ),
 fire AS (
-  SELECT d.message_id, d.status, d.version, d.deadline, w.to_status,
-         coalesce(d.delays, ARRAY(SELECT tm.delay_ms FROM timer tm WHERE tm.channel = d.channel ORDER BY tm.idx)) AS delays,
+  SELECT d.message_id, d.status, d.version, d.deadline, d.delays, w.to_status,
          array_position(l.statuses, w.to_status) AS pos,
-         (SELECT min(d.deadline + coalesce(d.delays, ARRAY(SELECT tm.delay_ms FROM timer tm WHERE tm.channel = d.channel ORDER BY tm.idx))[tn.idx]
-                     * interval '1 millisecond')
+         (SELECT min(d.deadline + d.delays[tn.idx] * interval '1 millisecond')
           FROM timer tn WHERE tn.channel = d.channel AND tn.from_status = w.to_status) AS next_deadline
-  FROM due d
+  FROM (SELECT u.message_id, u.channel, u.status, u.version, u.deadline,
+               coalesce(u.delays, ARRAY(SELECT tm.delay_ms FROM timer tm WHERE tm.channel = u.channel ORDER BY tm.idx)) AS delays
+        FROM due u) d
   JOIN lifecycle l ON l.channel = d.channel
   CROSS JOIN LATERAL (
     SELECT (SELECT tm.to_status FROM timer tm WHERE tm.channel = d.channel AND tm.from_status = d.status
-            ORDER BY coalesce(d.delays[tm.idx], tm.delay_ms), tm.idx LIMIT 1) AS to_status) w
+            ORDER BY d.delays[tm.idx], tm.idx LIMIT 1) AS to_status) w
 ),
 moved AS (
   UPDATE ${s} r
