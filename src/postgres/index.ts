@@ -12,5 +12,6 @@ export {
   type StoredMessage,
   type StoredTransition,
 } from './store';
+export { startExpirySweeper, type ExpirySweeper, type SweeperOptions } from './sweeper';
 export type { SqlClient, SqlResult } from './client';
 export type { DelayOptions } from './delays';

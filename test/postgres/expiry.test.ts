@@ -366,3 +366,84 @@ describe('checkMessage judges stored histories by the xstate oracle', () => {
     expect((await checkMessage(own, 'final')).join()).toMatch(/follows the final status/);
   });
 });
+
+describe('startExpirySweeper', () => {
+  /** A store whose expireDue answers when the test says so, counting calls in flight. */
+  function controlled() {
+    const calls: { resolve: (count: number) => void; reject: (error: Error) => void }[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const fake = {
+      expireDue: (options?: { limit?: number }) =>
+        new Promise<{ count: number; messageIds: string[] }>((resolve, reject) => {
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          expect(options).toEqual({ limit: 3 });
+          calls.push({
+            resolve: (count) => {
+              inFlight--;
+              resolve({ count, messageIds: Array.from({ length: count }, (_, i) => `m${i}`) });
+            },
+            reject: (error) => {
+              inFlight--;
+              reject(error);
+            },
+          });
+        }),
+    } as unknown as PostgresStore;
+    return { fake, calls, maxInFlight: () => maxInFlight };
+  }
+  const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
+  async function until(condition: () => boolean): Promise<void> {
+    for (let i = 0; i < 400 && !condition(); i++) await tick();
+    expect(condition()).toBe(true);
+  }
+
+  test('drains in calls of limit, never overlaps, keeps going after an error, and stop waits for the sweep in flight', async () => {
+    const { startExpirySweeper } = await import('../../src/postgres');
+    const { fake, calls, maxInFlight } = controlled();
+    const errors: unknown[] = [];
+    const swept: number[] = [];
+    const sweeper = startExpirySweeper(fake, { everyMs: 1, limit: 3, onError: (e) => errors.push(e), onSweep: (r) => swept.push(r.count) });
+    await until(() => calls.length === 1);
+    calls[0].resolve(3); // a full batch: the same sweep calls again at once
+    await until(() => calls.length === 2);
+    calls[1].reject(new Error('connection lost'));
+    await until(() => calls.length === 3); // the next sweep still comes
+    expect(errors.map((e) => (e as Error).message)).toEqual(['connection lost']);
+    let stopped = false;
+    const stopping = sweeper.stop().then(() => (stopped = true));
+    await tick(20);
+    expect(stopped).toBe(false); // a sweep is in flight
+    calls[2].resolve(1);
+    await stopping;
+    await tick(20);
+    expect(calls.length).toBe(3); // nothing after stop
+    expect(maxInFlight()).toBe(1);
+    expect(swept).toEqual([3, 1]);
+    await sweeper.stop();
+  });
+
+  test('moves due messages of a real store, and refuses bad options', async () => {
+    const { startExpirySweeper } = await import('../../src/postgres');
+    const own = createPostgresStore(db, { schema: 'sweeper', now: () => T0 });
+    await own.migrate();
+    for (let i = 0; i < 5; i++) await own.apply(`s${i}`, 'sms', { status: 'SUBMITTED', at: T0 - HOUR }, { validityMs: HOUR - i });
+    await own.apply('later', 'sms', { status: 'SUBMITTED', at: T0 }, { validityMs: HOUR });
+    const moved: string[] = [];
+    const sweeper = startExpirySweeper(own, { everyMs: 1, limit: 2, onSweep: (r) => moved.push(...r.messageIds) });
+    await until(() => moved.length === 5);
+    await sweeper.stop();
+    expect(moved).toEqual(['s4', 's3', 's2', 's1', 's0']);
+    expect((await own.get('later'))?.status).toBe('SUBMITTED');
+    // The timer does not keep the process alive.
+    const spy = jest.spyOn(global, 'setTimeout');
+    const idle = startExpirySweeper(own, { everyMs: 60_000 });
+    expect((spy.mock.results.at(-1)?.value as NodeJS.Timeout).hasRef()).toBe(false);
+    spy.mockRestore();
+    await idle.stop();
+    expect(() => startExpirySweeper(own, { everyMs: 0 })).toThrow(/everyMs/);
+    expect(() => startExpirySweeper(own, { everyMs: 10, limit: 1.5 })).toThrow(/limit/);
+    expect(() => startExpirySweeper({} as never, { everyMs: 10 })).toThrow(/PostgreSQL store/);
+  });
+});

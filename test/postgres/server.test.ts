@@ -9,6 +9,7 @@ import { createPostgresStore, type BatchItem, type SqlClient } from '../../src/p
 import { startPostgres, type PostgresServer } from '../../scripts/postgres-server';
 import { checkMessage, deliveredStream, legalPath, pathTo, rng, shuffle } from '../support/postgres';
 import { runSweepScenario } from '../support/expiry';
+import { runCli } from '../../scripts/docs';
 
 const CONNECTIONS = 16;
 // deliveredStream's reports carry times from 1_700_000_000_000 on; the stores' clock stands an hour
@@ -439,5 +440,25 @@ describe('expiry with several instances', () => {
     expect(await store.get('old')).toMatchObject({ since: NOW, deadline: NOW + 48 * 3_600_000 });
     expect(await store.expireDue()).toEqual({ count: 1, messageIds: ['old'] });
     expect(await checkMessage(store, 'old')).toEqual([]);
+  }, 60_000);
+
+  test('the CLI command expires due messages for a cron job, with --limit and --json', async () => {
+    const cliSchema = `${schema}_cli`;
+    const store = createPostgresStore(admin, { schema: cliSchema });
+    await store.migrate();
+    const now = Date.now();
+    for (const id of ['a', 'b', 'c']) await store.apply(id, 'sms', { status: 'SUBMITTED', at: now - 2 * 3_600_000 }, { validityMs: 3_600_000 });
+    await store.apply('fresh', 'sms', { status: 'SUBMITTED', at: now }, { validityMs: 3_600_000 });
+    const first = await runCli(['expire', '--database-url', server.url, '--schema', cliSchema, '--limit', '1', '--json']);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ count: 1 });
+    const rest = await runCli(['expire', '--database-url', server.url, '--schema', cliSchema]);
+    expect(rest).toEqual({ code: 0, stdout: 'expired 2 messages\n', stderr: '' });
+    for (const id of ['a', 'b', 'c']) expect((await store.get(id))?.status).toBe('EXPIRED');
+    expect((await store.get('fresh'))?.status).toBe('SUBMITTED');
+    // A store that was never migrated: the database refuses, exit 1.
+    const missing = await runCli(['expire', '--database-url', server.url, '--schema', `${schema}_none`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: expiry failed: /);
   }, 60_000);
 });
