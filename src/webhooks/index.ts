@@ -1,4 +1,9 @@
+export { verifyInfobip, type InfobipVerifyOptions } from './infobip';
+export { verifyMailgun, type MailgunVerifyOptions } from './mailgun';
+export { verifyPostmark, type PostmarkVerifyOptions } from './postmark';
 export { createMemoryReplayCache, type MemoryReplayCacheOptions } from './replay-cache';
+export { verifySendGrid, type SendGridVerifyOptions } from './sendgrid';
+export { isSnsUrl, verifySns, type SnsVerifyOptions } from './sns';
 export { verifyTwilio, type TwilioVerifyOptions } from './twilio';
 export {
   type CommonVerifyOptions,
@@ -10,3 +15,5 @@ export {
   type WebhookProvider,
   type WebhookRequest,
 } from './types';
+export { VERIFIERS, verifyWebhook, type Verifier, type VerifyOptionsByProvider } from './verify';
+export { verifyVonage, type VonageSignatureMethod, type VonageVerifyOptions } from './vonage';
