@@ -1,7 +1,7 @@
 import { verify as cryptoVerify, X509Certificate } from 'node:crypto';
 
 import { LifecycleError } from '../errors';
-import { bodyJson, checkRequest, checkWindow, commonOptions, fail, header, isPlainObject, optionsObject, own, succeed } from './internal/kit';
+import { bodyJson, checkRequest, checkWindow, commonOptions, fail, header, isPlainObject, optionsObject, own, strictBase64, succeed } from './internal/kit';
 import type { CommonVerifyOptions, VerifyOk, VerifyResult, WebhookRequest } from './types';
 
 /** Options of {@link verifySns} (providers `ses` and `aws-sms`). */
@@ -221,9 +221,11 @@ export function verifySns(request: WebhookRequest, options: SnsVerifyOptions): P
     if (Date.parse(cert.validTo) < now || Date.parse(cert.validFrom) > now || cert.publicKey.asymmetricKeyType !== 'rsa') {
       return fail('untrusted_certificate', 'the signing certificate is not a currently valid RSA certificate');
     }
+    const signatureBytes = strictBase64(signature);
+    if (signatureBytes === undefined) return fail('bad_signature', 'the SNS Signature is not canonical base64');
     let valid: boolean;
     try {
-      valid = cryptoVerify(version === '1' ? 'sha1' : 'sha256', Buffer.from(stringToSign(type, m), 'utf8'), cert.publicKey, Buffer.from(signature, 'base64'));
+      valid = cryptoVerify(version === '1' ? 'sha1' : 'sha256', Buffer.from(stringToSign(type, m), 'utf8'), cert.publicKey, signatureBytes);
     } catch {
       valid = false;
     }
