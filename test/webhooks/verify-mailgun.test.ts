@@ -93,3 +93,17 @@ describe('verifyMailgun (legacy form webhooks)', () => {
     await expect(verifyMailgun({ ...request, body: enc(body.replace(token, `${token.slice(0, -1)}1`)) }, { signingKey, now })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
   });
 });
+
+describe('subaccounts: parent-signature', () => {
+  test("a subaccount event verifies with the primary account's key through parent-signature", async () => {
+    const subKey = 'key-subaccount';
+    const signed = signMailgun({ signingKey: subKey, timestampSeconds: ts, token });
+    const parentSignature = createHmac('sha256', signingKey).update(`${ts}${token}`).digest('hex');
+    const withParent = edit(signed, (b) => void (b.signature['parent-signature'] = parentSignature));
+    await expect(verifyMailgun(signed, { signingKey, now })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+    await expect(verifyMailgun(withParent, { signingKey, now })).resolves.toMatchObject({ ok: true });
+    await expect(verifyMailgun(withParent, { signingKey: subKey, now })).resolves.toMatchObject({ ok: true });
+    const forged = edit(withParent, (b) => void (b.signature['parent-signature'] = parentSignature.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'))));
+    await expect(verifyMailgun(forged, { signingKey, now })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+  });
+});
