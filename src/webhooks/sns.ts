@@ -39,9 +39,14 @@ const SIGNED_KEYS: Readonly<Record<SnsType, readonly string[]>> = {
 };
 
 /**
- * An `https` URL on Amazon SNS's own host (any region, China partition
- * included), default port, no credentials; for a certificate the path must
- * end in `.pem`. Anything else is never fetched.
+ * True for an `https` URL on Amazon SNS's own host
+ * (`sns.<region>.amazonaws.com`, or `.amazonaws.com.cn` in the China
+ * partition), default port, no credentials; with `certificate`, the path must
+ * also end in `.pem`. {@link verifySns} fetches or visits nothing else. Pure.
+ *
+ * @example
+ * isSnsUrl('https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.pem', true); // true
+ * isSnsUrl('https://sns.eu-west-1.amazonaws.com.evil.example/x.pem', true); // false
  */
 export function isSnsUrl(text: unknown, certificate: boolean): boolean {
   if (typeof text !== 'string') return false;
