@@ -23,10 +23,11 @@ export interface TwilioVerifyOptions extends CommonVerifyOptions {
   readonly authToken: string;
   /**
    * The secret of the Twilio SharedKey that a Webhook Setting signs with
-   * (requests carrying `X-Twilio-Webhooks-Signature-Settings`). Without it
-   * such requests are refused.
+   * (requests carrying `X-Twilio-Webhooks-Signature-Settings`), or, to
+   * rotate keys, the secrets by SharedKey id (the header's `key=`): the
+   * request's key id picks the secret. Without it such requests are refused.
    */
-  readonly sharedKeySecret?: string;
+  readonly sharedKeySecret?: string | Readonly<Record<string, string>>;
   /**
    * The URL as Twilio called it, when this server sees another one behind a
    * proxy. A string is the public origin (`https://hooks.example.com`, with a
@@ -64,7 +65,7 @@ const FN = 'verifyTwilio';
 export function verifyTwilio(request: WebhookRequest, options: TwilioVerifyOptions): Promise<VerifyResult> {
   const o = optionsObject(options, FN);
   const authToken = secretOption(o, 'authToken', FN);
-  const sharedKeySecret = own(o, 'sharedKeySecret') === undefined ? undefined : secretOption(o, 'sharedKeySecret', FN);
+  const sharedKeySecret = sharedKeyOption(o);
   const publicUrl = own(o, 'publicUrl');
   if (publicUrl !== undefined && typeof publicUrl !== 'function') checkOrigin(publicUrl);
   const common = commonOptions(o, FN);
@@ -81,7 +82,13 @@ export function verifyTwilio(request: WebhookRequest, options: TwilioVerifyOptio
       if (algorithm === 'HMAC_SHA256') hash = 'sha256';
       else if (algorithm !== 'HMAC_SHA1') return fail('malformed_request', 'X-Twilio-Webhooks-Signature-Settings names no supported algorithm');
       if (sharedKeySecret === undefined) return fail('bad_signature', 'the request is signed with a Twilio SharedKey and no sharedKeySecret is configured');
-      key = sharedKeySecret;
+      if (typeof sharedKeySecret === 'string') key = sharedKeySecret;
+      else {
+        const id = /(?:^|,)\s*key=([^,\s]*)\s*(?:,|$)/.exec(settings)?.[1] ?? '';
+        const secret = sharedKeySecret.get(id);
+        if (secret === undefined) return fail('bad_signature', 'the request names a SharedKey id with no configured secret');
+        key = secret;
+      }
     }
 
     const url = typeof publicUrl === 'function' ? (publicUrl as (r: WebhookRequest) => string)(req) : publicUrl === undefined ? req.url : withOrigin(req.url, publicUrl as string);
@@ -113,6 +120,18 @@ export function verifyTwilio(request: WebhookRequest, options: TwilioVerifyOptio
     if (!matched) return fail('bad_signature', 'X-Twilio-Signature does not match the URL and parameters');
     return succeed(common, `twilio:${sha256Hex(signature)}`, common.toleranceMs);
   });
+}
+
+/** A string, or a map of SharedKey id → secret (own keys only), or `undefined`. */
+function sharedKeyOption(o: Record<string, unknown>): string | ReadonlyMap<string, string> | undefined {
+  const value = own(o, 'sharedKeySecret');
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return secretOption(o, 'sharedKeySecret', FN);
+  const entries = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value as Record<string, unknown>) : [];
+  if (entries.length === 0 || !entries.every(([, secret]) => typeof secret === 'string' && secret !== '')) {
+    throw new LifecycleError('invalid_argument', `${FN}: options.sharedKeySecret must be a non-empty string, or an object of non-empty secret strings by SharedKey id`);
+  }
+  return new Map(entries as [string, string][]);
 }
 
 /** Names sorted; a repeated name's distinct values sorted; each pair as name + value. */

@@ -196,3 +196,32 @@ describe('misuse', () => {
     expect(() => verifyTwilio({ method: 'POST', url: 'https://h.example.com/', headers: {}, body: 'text' } as never, { authToken: 'x' })).toThrow(/request must be/);
   });
 });
+
+describe('SharedKey rotation: secrets by key id', () => {
+  const url = 'https://hooks.example.com/t';
+  const oldKey = { id: 'webhooks_shared_key_old', secret: 'old-secret' };
+  const newKey = { id: 'webhooks_shared_key_new', secret: 'new-secret' };
+  const sharedKeySecret = { [oldKey.id]: oldKey.secret, [newKey.id]: newKey.secret };
+
+  test('each request is checked with the secret its key id names', async () => {
+    for (const key of [oldKey, newKey]) {
+      const signed = signTwilio({ authToken: 'tok', sharedKey: key, url, params: { A: '1' } });
+      await expect(verifyTwilio(signed, { authToken: 'tok', sharedKeySecret })).resolves.toMatchObject({ ok: true });
+    }
+  });
+
+  test("a key id with another key's secret, or an unknown id, fails", async () => {
+    const swapped = signTwilio({ authToken: 'tok', sharedKey: { id: newKey.id, secret: oldKey.secret }, url, params: { A: '1' } });
+    await expect(verifyTwilio(swapped, { authToken: 'tok', sharedKeySecret })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+    const unknown = signTwilio({ authToken: 'tok', sharedKey: { id: 'webhooks_shared_key_x', secret: oldKey.secret }, url, params: { A: '1' } });
+    await expect(verifyTwilio(unknown, { authToken: 'tok', sharedKeySecret })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+    const proto = signTwilio({ authToken: 'tok', sharedKey: { id: '__proto__', secret: 'x' }, url, params: { A: '1' } });
+    await expect(verifyTwilio(proto, { authToken: 'tok', sharedKeySecret })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+  });
+
+  test('an empty map or a non-string secret throws invalid_argument', () => {
+    for (const bad of [{}, { k: '' }, { k: 'ok', j: 5 }, ['s']]) {
+      expect(() => verifyTwilio(signTwilio({ authToken: 'tok', url }), { authToken: 'tok', sharedKeySecret: bad as never })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
+  });
+});
