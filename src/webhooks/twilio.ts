@@ -30,10 +30,12 @@ export interface TwilioVerifyOptions extends CommonVerifyOptions {
   readonly sharedKeySecret?: string | Readonly<Record<string, string>>;
   /**
    * The URL as Twilio called it, when this server sees another one behind a
-   * proxy. A string is the public origin (`https://hooks.example.com`, with a
-   * port if Twilio was given one): its scheme, host and port replace the
-   * request's, the path and query stay the request's. A function returns the
-   * whole public URL for a request.
+   * proxy. A string is the webhook URL configured at Twilio without its query
+   * (`https://hooks.example.com/twilio/status`, with a port if Twilio was
+   * given one): its scheme, host, port and path replace the request's; a bare
+   * origin (`https://hooks.example.com`) keeps the request's path. The query
+   * always stays the request's (it carries `bodySHA256`). A function returns
+   * the whole public URL for a request.
    */
   readonly publicUrl?: string | ((request: WebhookRequest) => string);
 }
@@ -67,7 +69,7 @@ export function verifyTwilio(request: WebhookRequest, options: TwilioVerifyOptio
   const authToken = secretOption(o, 'authToken', FN);
   const sharedKeySecret = sharedKeyOption(o);
   const publicUrl = own(o, 'publicUrl');
-  if (publicUrl !== undefined && typeof publicUrl !== 'function') checkOrigin(publicUrl);
+  if (publicUrl !== undefined && typeof publicUrl !== 'function') checkPublicUrl(publicUrl);
   const common = commonOptions(o, FN);
   const req = checkRequest(request, FN);
   return Promise.resolve().then(() => {
@@ -91,7 +93,7 @@ export function verifyTwilio(request: WebhookRequest, options: TwilioVerifyOptio
       }
     }
 
-    const url = typeof publicUrl === 'function' ? (publicUrl as (r: WebhookRequest) => string)(req) : publicUrl === undefined ? req.url : withOrigin(req.url, publicUrl as string);
+    const url = typeof publicUrl === 'function' ? (publicUrl as (r: WebhookRequest) => string)(req) : publicUrl === undefined ? req.url : withPublicUrl(req.url, publicUrl as string);
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -178,27 +180,33 @@ function legacyQuery(href: string): string {
   return `${href.slice(0, queryAt)}?${stringifyQuery(parseQuery(query))}${hashAt < 0 ? '' : href.slice(hashAt)}`;
 }
 
-function checkOrigin(value: unknown): void {
+function checkPublicUrl(value: unknown): void {
   let url: URL | undefined;
   try {
     url = typeof value === 'string' ? new URL(value) : undefined;
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-    throw new LifecycleError('invalid_argument', `${FN}: options.publicUrl must be an origin such as https://hooks.example.com, or a function of the request`);
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new LifecycleError('invalid_argument', `${FN}: options.publicUrl must be an http(s) URL without query, such as https://hooks.example.com/twilio, or a function of the request`);
   }
 }
 
-/** The request URL with the public origin's scheme, host and port. */
-function withOrigin(requestUrl: string, origin: string): string {
+/** The request URL with the public URL's scheme, host, port and (unless it is `/`) path; the query stays the request's. */
+function withPublicUrl(requestUrl: string, publicUrl: string): string {
   let path: string;
+  let search: string;
   try {
     const url = new URL(requestUrl);
-    path = url.pathname + url.search;
+    path = url.pathname;
+    search = url.search;
   } catch {
     // A bare path (`/hooks/twilio?x=1`) is fine behind a proxy too.
-    path = requestUrl.startsWith('/') ? requestUrl : `/${requestUrl}`;
+    const bare = requestUrl.startsWith('/') ? requestUrl : `/${requestUrl}`;
+    const queryAt = bare.indexOf('?');
+    path = queryAt < 0 ? bare : bare.slice(0, queryAt);
+    search = queryAt < 0 ? '' : bare.slice(queryAt);
   }
-  return new URL(origin).origin + path;
+  const pub = new URL(publicUrl);
+  return pub.origin + (pub.pathname === '/' ? path : pub.pathname) + search;
 }

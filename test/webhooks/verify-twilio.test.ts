@@ -156,6 +156,14 @@ describe('URLs as Twilio signs them', () => {
     await expect(verifyTwilio(signed, { authToken, publicUrl: 'https://hooks.example.com' })).resolves.toMatchObject({ ok: true });
     await expect(verifyTwilio(signed, { authToken, publicUrl: (r) => r.url.replace('http://10.0.0.5:3000', 'https://hooks.example.com') })).resolves.toMatchObject({ ok: true });
   });
+
+  test('a publicUrl with a path replaces a path the proxy rewrote; the query stays the request\'s', async () => {
+    const signed = signTwilio({ authToken, url: 'https://hooks.example.com/twilio/status', json: '{}' });
+    const behindProxy = { ...signed, url: signed.url.replace('https://hooks.example.com/twilio/status', 'http://127.0.0.1:8080/status') };
+    await expect(verifyTwilio(behindProxy, { authToken, publicUrl: 'https://hooks.example.com' })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+    await expect(verifyTwilio(behindProxy, { authToken, publicUrl: 'https://hooks.example.com/twilio/status' })).resolves.toMatchObject({ ok: true });
+    await expect(verifyTwilio(behindProxy, { authToken, publicUrl: 'https://hooks.example.com/twilio/other' })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+  });
 });
 
 describe('replay', () => {
@@ -178,7 +186,9 @@ describe('misuse', () => {
     [{}, 'authToken'],
     [{ authToken: '' }, 'authToken'],
     [{ authToken: 42 }, 'authToken'],
-    [{ authToken: 'x', publicUrl: 'https://h.example.com/path' }, 'publicUrl'],
+    [{ authToken: 'x', publicUrl: 'https://h.example.com/path?q=1' }, 'publicUrl'],
+    [{ authToken: 'x', publicUrl: 'ftp://h.example.com/' }, 'publicUrl'],
+    [{ authToken: 'x', publicUrl: 'not a url' }, 'publicUrl'],
     [{ authToken: 'x', toleranceMs: -1 }, 'toleranceMs'],
     [{ authToken: 'x', replayCache: {} }, 'replayCache'],
     [{ authToken: 'x', sharedKeySecret: '' }, 'sharedKeySecret'],
