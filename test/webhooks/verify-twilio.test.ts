@@ -144,6 +144,12 @@ describe('URLs as Twilio signs them', () => {
     await expect(verifyTwilio({ ...without, url: 'https://hooks.example.com:443/t?x=1' }, { authToken })).resolves.toMatchObject({ ok: true });
   });
 
+  test('the query string in the legacy encoding (Twilio signed %20 where the server sees +)', async () => {
+    const signed = signTwilio({ authToken, url: 'https://hooks.example.com/t?name=a%20b&x=1', params: { A: '1' } });
+    await expect(verifyTwilio({ ...signed, url: 'https://hooks.example.com/t?name=a+b&x=1' }, { authToken })).resolves.toMatchObject({ ok: true });
+    await expect(verifyTwilio({ ...signed, url: 'https://hooks.example.com/t?name=a+c&x=1' }, { authToken })).resolves.toMatchObject({ ok: false });
+  });
+
   test('another port is not the default port', async () => {
     const signed = signTwilio({ authToken, url: 'https://hooks.example.com:8443/t', params: { A: '1' } });
     await expect(verifyTwilio({ ...signed, url: 'https://hooks.example.com/t' }, { authToken })).resolves.toMatchObject({ ok: false });
