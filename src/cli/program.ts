@@ -6,6 +6,7 @@ import { DIAGRAM_FORMATS, runDiagram, type DiagramFormat } from './diagram';
 import { parseDelay } from './duration';
 import { EXIT, UsageError, type CliIo } from './io';
 import { runReplay } from './replay';
+import { runReport } from './report';
 import { runStatuses } from './statuses';
 
 const POLICIES = ['tolerant', 'strict'] as const;
@@ -84,7 +85,8 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
         '',
         'One JSON object a line:',
         '  {"message": "m-1", "channel": "sms"|"email", "status": "DELIVERED",',
-        '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms}',
+        '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms,',
+        '   "detail"?: "the provider\'s own words"}',
         'Exit 1 when an event was rejected or a line was malformed; ignored',
         '(duplicate, late) events are normal. A progress line is drawn on stderr',
         'when it is a terminal.',
@@ -94,8 +96,31 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addOption(policyOption())
     .option('--json', 'print the summary as JSON')
     .option('--list <n>', 'how many malformed lines and rejected messages to list', count, 20)
-    .action(async (file: string, options: { policy: Policy; json?: boolean; list: number }) =>
-      setCode(await runReplay(io, file, options.policy, options.json === true, options.list)),
+    .option('--html <file>', 'also write the delivery report of the log as an HTML page')
+    .action(async (file: string, options: { policy: Policy; json?: boolean; list: number; html?: string }) =>
+      setCode(await runReplay(io, file, options.policy, options.json === true, options.list, options.html)),
+    );
+
+  program
+    .command('report')
+    .description('delivery report of an NDJSON event log as HTML or JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Per channel: the funnel, the lifecycle diagram with traffic, the time',
+        'between statuses (median, p90, p99), failures by status and by the',
+        'provider\'s "detail", and the rejected and malformed lines. The page is',
+        'one self-contained file. A progress line is drawn on stderr when it is',
+        'a terminal. Exit 0 once written, whatever the log holds.',
+      ].join('\n'),
+    )
+    .argument('<file>', 'the log file, or - to read stdin')
+    .addOption(policyOption())
+    .option('-o, --out <file>', 'write the HTML page to a file (default: stdout, unless --json)')
+    .option('--json', 'print the figures as JSON')
+    .action(async (file: string, options: { policy: Policy; out?: string; json?: boolean }) =>
+      setCode(await runReport(io, { file, policy: options.policy, out: options.out, json: options.json === true })),
     );
 
   return program;
