@@ -135,7 +135,7 @@ function finalChart(channel: ChannelFigures, failures: ReadonlySet<string>): str
   return `<svg class="chart" viewBox="0 0 ${W} 26" width="100%" height="26" role="img" aria-label="Final statuses of ${esc(channel.channel)}" preserveAspectRatio="none">${parts.join('')}</svg><div class="legend">${legend}</div>`;
 }
 
-function histogramChart(timing: TimingFigures): string {
+function histogramChart(channel: string, timing: TimingFigures): string {
   const bars = histogramOf(timing.sketch);
   if (bars.length === 0) return '<p class="note">No durations measured.</p>';
   const hw = 300;
@@ -150,9 +150,12 @@ function histogramChart(timing: TimingFigures): string {
   });
   const ticks = [0, Math.floor((bars.length - 1) / 2), bars.length - 1]
     .filter((v, i, all) => all.indexOf(v) === i)
-    .map((i) => `<text class="soft" x="${(i * bw + bw / 2).toFixed(1)}" y="${hh - 6}" text-anchor="middle" font-size="10">${esc(label(bars[i]))}</text>`);
+    .map((i, k, all) => {
+      const [x, anchor] = k === 0 ? [0, 'start'] : k === all.length - 1 ? [hw, 'end'] : [i * bw + bw / 2, 'middle'];
+      return `<text class="soft" x="${x.toFixed(1)}" y="${hh - 6}" text-anchor="${anchor}" font-size="10">${esc(label(bars[i]))}</text>`;
+    });
   const rows = bars
-    .map((b) => `<tr${b.count === 0 ? ' class="zero"' : ''}><td>${esc(b.to === 0 ? '0 ms' : `${formatDuration(b.from)} – ${formatDuration(b.to)}`)}</td>${num(`timing.${timing.from}.${timing.to}.bar`, b.count)}</tr>`)
+    .map((b) => `<tr${b.count === 0 ? ' class="zero"' : ''}><td>${esc(b.to === 0 ? '0 ms' : `${formatDuration(b.from)} – ${formatDuration(b.to)}`)}</td>${num(`${channel}.timing.${timing.from}.${timing.to}.bar`, b.count)}</tr>`)
     .join('');
   return `<svg class="chart" viewBox="0 0 ${hw} ${hh}" width="${hw}" height="${hh}" role="img" aria-label="Histogram ${esc(timing.from)} to ${esc(timing.to)}"><line x1="0" x2="${hw}" y1="${base}" y2="${base}" stroke="#cbd5e1"/>${rects.join('')}${ticks.join('')}</svg>
 <details><summary>Histogram as a table</summary><div class="scroll"><table><thead><tr><th>Duration</th><th class="num">Messages</th></tr></thead><tbody>${rows}</tbody></table></div></details>`;
@@ -195,7 +198,7 @@ function channelSection(channel: ChannelFigures, svg: string, topDetails: number
     .join('');
   const histograms = channel.timings
     .filter((t) => t.count > 0)
-    .map((t) => `<div class="hist"><h4>${esc(t.from)} → ${esc(t.to)} <span class="tag">${formatCount(t.count)}</span></h4>${histogramChart(t)}</div>`)
+    .map((t) => `<div class="hist"><h4>${esc(t.from)} → ${esc(t.to)} <span class="tag">${formatCount(t.count)}</span></h4>${histogramChart(c, t)}</div>`)
     .join('');
 
   const { failures: fail } = channel;
