@@ -4,6 +4,7 @@ import type { Policy } from '../reconcile';
 import { runCheck } from './check';
 import { DIAGRAM_FORMATS, runDiagram, type DiagramFormat } from './diagram';
 import { parseDelay } from './duration';
+import { runExpire } from './expire';
 import { EXIT, UsageError, type CliIo } from './io';
 import { runReplay } from './replay';
 import { runReport } from './report';
@@ -27,6 +28,12 @@ function count(text: string): number {
   return n;
 }
 
+function positive(text: string): number {
+  const n = count(text);
+  if (n < 1 || n > 2_147_483_647) throw new InvalidArgumentError('expected a whole number from 1 to 2147483647');
+  return n;
+}
+
 /** The command tree; `setCode` receives each command's exit code. */
 function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
   const program = new Command('delivery-lifecycle')
@@ -43,7 +50,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok; 1 a check not ok, or a log with rejected events or\nmalformed lines; 2 bad usage.',
+      '\nExit codes: 0 ok; 1 a check not ok, a log with rejected events or\nmalformed lines, or a database that failed; 2 bad usage.',
     );
 
   program
@@ -121,6 +128,28 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .option('--json', 'print the figures as JSON')
     .action(async (file: string, options: { policy: Policy; out?: string; json?: boolean }) =>
       setCode(await runReport(io, { file, policy: options.policy, out: options.out, json: options.json === true })),
+    );
+
+  program
+    .command('expire')
+    .description('expire due messages in a PostgreSQL store (for cron)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Moves every message whose timer is due (SMS SUBMITTED past its validity)',
+        "to the timer's status, in one statement; safe beside running services and",
+        'other sweeps. Exit 1 when the database cannot be reached or refuses.',
+        'The store must have been migrated by the service.',
+      ].join('\n'),
+    )
+    .addOption(new Option('--database-url <url>', 'PostgreSQL connection string').env('DATABASE_URL').makeOptionMandatory())
+    .option('--limit <n>', 'move at most n messages, earliest deadlines first', positive)
+    .option('--schema <name>', "the store's schema (default: the search_path)")
+    .option('--table-prefix <prefix>', "the store's table prefix", 'delivery_')
+    .option('--json', 'print { count, messageIds } as JSON')
+    .action(async (options: { databaseUrl: string; limit?: number; schema?: string; tablePrefix: string; json?: boolean }) =>
+      setCode(await runExpire(io, { ...options, json: options.json === true })),
     );
 
   return program;
