@@ -1,6 +1,7 @@
 import { CHANNELS, lifecycleOf, type ChannelRef } from './catalog';
 import type { CompiledLifecycle } from './compile';
 import { LifecycleError, TRANSITION_CODES } from './errors';
+import { cutDetail, MAX_DETAIL_LENGTH } from './internal/detail';
 import { show } from './messages';
 import { applyStatus, readReport, type ApplyCode, type ApplyOptions, type ApplyResult, type Policy } from './reconcile';
 
@@ -30,8 +31,7 @@ export interface ReplayOptions {
   readonly onEvent?: (event: ReplayEvent) => void;
 }
 
-/** Longest provider `detail` kept by the replay's observers; longer ones are cut. */
-export const MAX_DETAIL_LENGTH = 200;
+export { MAX_DETAIL_LENGTH };
 
 /** One decided event, as {@link ReplayOptions.onEvent} sees it. Valid only during the call. */
 export interface ReplayEvent {
@@ -43,7 +43,7 @@ export interface ReplayEvent {
   readonly status: string;
   /** The report's time in epoch ms, when it had one. */
   readonly at: number | undefined;
-  /** The line's `detail` (the provider's own words), cut to {@link MAX_DETAIL_LENGTH}, when it had one. */
+  /** The line's `detail` (the provider's own words), cut to {@link MAX_DETAIL_LENGTH} code points, when it had one. */
   readonly detail: string | undefined;
   /** What `applyStatus` decided, or `null` for a repeated provider event id (an ignored duplicate). */
   readonly result: ApplyResult | null;
@@ -213,7 +213,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
       lifecycle: state.lifecycle,
       status,
       at,
-      detail: detail !== undefined && detail.length > MAX_DETAIL_LENGTH ? detail.slice(0, MAX_DETAIL_LENGTH) : detail,
+      detail: detail === undefined ? undefined : cutDetail(detail),
       result,
       first,
       slot: state,

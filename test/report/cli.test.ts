@@ -79,7 +79,7 @@ describe('report', () => {
     writeFileSync(log, `${messyLog(3, 3000).join('\n')}\n`);
     const { code, stdout, stderr } = await runCli(['report', log, '--json'], { stderrIsTTY: true });
     expect(code).toBe(0);
-    expect(stderr).toMatch(/\r\[[#.]+\] \d+%  \d+ lines/);
+    expect(stderr).toMatch(/\r\[[#.]+\] \d+% {2}\d+ lines/);
     expect((JSON.parse(stdout) as DeliveryReport).lines).toBeGreaterThan(4096);
     const quiet = await runCli(['report', log, '--json']);
     expect(quiet.stderr).toBe('');
