@@ -34,6 +34,11 @@ function positive(text: string): number {
   return n;
 }
 
+/** A time option as given: digits are epoch ms, anything else is passed on as text (ISO 8601). */
+function epochOrIso(text: string | undefined): string | number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : text;
+}
+
 /** The command tree; `setCode` receives each command's exit code. */
 function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
   const program = new Command('delivery-lifecycle')
@@ -110,7 +115,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
 
   program
     .command('report')
-    .description('delivery report of an NDJSON event log as HTML or JSON')
+    .description('delivery report of an event log or a store, as HTML or JSON')
     .addHelpText(
       'after',
       [
@@ -119,15 +124,49 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
         'between statuses (median, p90, p99), failures by status and by the',
         'provider\'s "detail", and the rejected and malformed lines. The page is',
         'one self-contained file. A progress line is drawn on stderr when it is',
-        'a terminal. Exit 0 once written, whatever the log holds.',
+        'a terminal. With --database-url the figures come from the store',
+        '(read only; --channel, --since and --until select messages). Exit 0',
+        'once written, whatever the log holds; 1 when the store cannot be read.',
       ].join('\n'),
     )
-    .argument('<file>', 'the log file, or - to read stdin')
+    .argument('[file]', 'the log file, or - to read stdin')
     .addOption(policyOption())
     .option('-o, --out <file>', 'write the HTML page to a file (default: stdout, unless --json)')
     .option('--json', 'print the figures as JSON')
-    .action(async (file: string, options: { policy: Policy; out?: string; json?: boolean }) =>
-      setCode(await runReport(io, { file, policy: options.policy, out: options.out, json: options.json === true })),
+    .option('--database-url <url>', 'report on a PostgreSQL store instead of a log')
+    .option('--schema <name>', "with --database-url: the store's schema")
+    .option('--table-prefix <prefix>', "with --database-url: the store's table prefix", 'delivery_')
+    .option('--channel <name>', 'with --database-url: only this channel')
+    .option('--since <time>', 'with --database-url: only messages recorded at or after (ISO 8601 or epoch ms)')
+    .option('--until <time>', 'with --database-url: only messages recorded before')
+    .action(
+      async (
+        file: string | undefined,
+        options: {
+          policy: Policy;
+          out?: string;
+          json?: boolean;
+          databaseUrl?: string;
+          schema?: string;
+          tablePrefix: string;
+          channel?: string;
+          since?: string;
+          until?: string;
+        },
+      ) => {
+        const store =
+          options.databaseUrl === undefined
+            ? undefined
+            : {
+                databaseUrl: options.databaseUrl,
+                schema: options.schema,
+                tablePrefix: options.tablePrefix,
+                channel: options.channel,
+                since: epochOrIso(options.since),
+                until: epochOrIso(options.until),
+              };
+        setCode(await runReport(io, { file, policy: options.policy, out: options.out, json: options.json === true, store }));
+      },
     );
 
   program

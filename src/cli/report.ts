@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Policy } from '../reconcile';
 import type { DeliveryReport } from '../report/model';
-import { UsageError, type CliIo } from './io';
+import { EXIT, UsageError, type CliIo } from './io';
+import type { StoreReportOptions } from './store-report';
 import { readLog } from './replay';
 
 /**
@@ -30,21 +31,36 @@ export interface ReportCommand {
   readonly out?: string;
   /** Print the figures as JSON on stdout. */
   readonly json: boolean;
+  /** Read the figures from a PostgreSQL store (`store.stats`) instead of a log. */
+  readonly store?: StoreReportOptions;
 }
 
 /**
- * `report <file|->`: the delivery report of an event log as an HTML page
- * (`--out`, else stdout) and/or JSON (`--json`). Exit 0 once the report is
- * written: rejected events and malformed lines are figures in it, not an
- * error (`replay` is the audit that fails on them).
+ * `report <file|->` or `report --database-url <url>`: the delivery report
+ * of an event log or of a PostgreSQL store as an HTML page (`--out`, else
+ * stdout) and/or JSON (`--json`). Exit 0 once the report is written:
+ * rejected events and malformed lines are figures in it, not an error
+ * (`replay` is the audit that fails on them); 1 when the store cannot be
+ * read.
  *
  * @example await runReport(io, { file: 'events.ndjson', policy: 'tolerant', out: 'report.html', json: false })
  */
 export async function runReport(io: CliIo, command: ReportCommand): Promise<number> {
   let report: DeliveryReport;
   let source: string;
-  {
-    if (command.file === undefined) throw new UsageError('missing the log file (or - for stdin)');
+  if (command.store !== undefined) {
+    if (command.file !== undefined) throw new UsageError('give a log file or --database-url, not both');
+    const { storeReport } = await import('./store-report');
+    try {
+      report = await storeReport(command.store);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      io.stderr.write(`error: ${(error as Error).message}\n`);
+      return EXIT.notOk;
+    }
+    source = 'the PostgreSQL store';
+  } else {
+    if (command.file === undefined) throw new UsageError('missing the log file (or - for stdin, or --database-url)');
     const { createReportBuilder } = await import('../report/fold');
     const builder = createReportBuilder({ policy: command.policy });
     await readLog(io, command.file, builder.line);
@@ -57,5 +73,5 @@ export async function runReport(io: CliIo, command: ReportCommand): Promise<numb
     const { renderReportHtml } = await import('../report/html');
     io.stdout.write(await renderReportHtml(report, { subtitle: source === '-' ? 'stdin' : source }));
   }
-  return 0;
+  return EXIT.ok;
 }

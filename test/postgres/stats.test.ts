@@ -4,9 +4,9 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
-import { createReplay } from '../../src/replay';
 import { buildReport, type DeliveryReport } from '../../src/report';
 import { messyLog } from '../support/report-oracle';
+import { applyLog, wellFormed } from '../support/report-store';
 
 // Before every report's time, so no SMS validity runs out while the log is applied (the log has no timers).
 const CLOCK = 1_764_000_000_000;
@@ -24,57 +24,12 @@ afterAll(async () => {
   await db.close();
 });
 
-interface Line {
-  message: string;
-  channel: string;
-  status: string;
-  id?: string;
-  at?: number;
-  detail?: string;
-}
-
-/** The well-formed lines of a log (what the replay does not call malformed), parsed. */
-function wellFormed(lines: readonly string[]): Line[] {
-  const bad = new Set<number>();
-  const replay = createReplay({ maxListed: Number.MAX_SAFE_INTEGER });
-  lines.forEach((text, i) => replay.line(text, i + 1));
-  for (const m of replay.summary().malformed.lines) bad.add(m.line);
-  return lines.flatMap((text, i) => (bad.has(i + 1) || text.trim() === '' ? [] : [JSON.parse(text) as Line]));
-}
-
-const INITIAL: Record<string, string> = { sms: 'REGISTERED', email: 'SUBMITTED' };
-
-/**
- * Applies a log to the store as a service would: each message registered
- * when it was sent (with the time of its initial-status report, when the log
- * has one), then every report in arrival order, in batches and one by one.
- */
-async function applyLog(prefix: string, events: readonly Line[]): Promise<void> {
-  const sent = new Map<string, { channel: string; at?: number }>();
-  for (const e of events) {
-    const first = sent.get(e.message);
-    if (first === undefined) sent.set(e.message, { channel: e.channel });
-    const entry = sent.get(e.message)!;
-    if (e.status === INITIAL[e.channel] && entry.at === undefined && e.at !== undefined) entry.at = e.at;
-  }
-  for (const [message, { channel, at }] of sent) await store.register(`${prefix}${message}`, channel as 'sms', at === undefined ? {} : { at });
-  const items = events.map((e) => ({
-    messageId: `${prefix}${e.message}`,
-    channel: e.channel as 'sms',
-    event: { status: e.status, ...(e.id === undefined ? {} : { id: e.id }), ...(e.at === undefined ? {} : { at: e.at }), ...(e.detail === undefined ? {} : { detail: e.detail }) },
-  }));
-  // The first half in batches (the batch statement), the rest one by one (the function).
-  const half = Math.floor(items.length / 2);
-  for (let i = 0; i < half; i += 100) await store.applyMany(items.slice(i, Math.min(i + 100, half)));
-  for (const item of items.slice(half)) await store.apply(item.messageId, item.channel, item.event);
-}
-
 const channelsOf = (report: DeliveryReport) => report.channels;
 
 test('a messy log applied to the store: stats equal the log report (funnel, transitions, finals, failures, sketches bin for bin)', async () => {
   const lines = messyLog(21, 600);
   const since = Date.now() - 1000;
-  await applyLog('a/', wellFormed(lines));
+  await applyLog(store, 'a/', wellFormed(lines));
   const fromLog = await buildReport(lines);
   const fromStore = await store.stats({ since });
   expect(channelsOf(fromStore)).toEqual(channelsOf(fromLog));
@@ -89,7 +44,7 @@ test('the channel and time filters select messages', async () => {
   await new Promise((resolve) => setTimeout(resolve, 20));
   const lines = messyLog(22, 80);
   const later = Date.now();
-  await applyLog('b/', wellFormed(lines));
+  await applyLog(store, 'b/', wellFormed(lines));
   const fromLog = await buildReport(lines);
   const onlyNew = await store.stats({ since: later, channel: 'email' });
   expect(onlyNew.channels).toEqual(fromLog.channels.filter((c) => c.channel === 'email'));
