@@ -8,7 +8,7 @@ import { cutDetail } from '../internal/detail';
 import { perLifecycle } from '../internal/memo';
 import { checkDelayNames, givenDelays, resolveDelays, type DelayOptions } from './delays';
 import type { DeliveryReport } from '../report/model';
-import { reportFromStats, statsParams, statsSql, type StatsOptions } from './stats';
+import type { StatsOptions } from './stats';
 import { applySql, arrayLiteral, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationSql, registerSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
@@ -429,6 +429,8 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
       return { count: messageIds.length, messageIds };
     },
     async stats(options = {}) {
+      // Loaded on first use: a webhook handler that only applies reports never loads the report's code.
+      const { reportFromStats, statsParams, statsSql } = await import('./stats');
       const lifecycles = [...registry.values()];
       const params = statsParams(lifecycles, options);
       const text = statsSql(names);
