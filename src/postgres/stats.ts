@@ -61,6 +61,8 @@ function thresholds(): { first: number; values: number[] } {
  * their initial statuses, $6-$8 the reachability pairs (channel, from, to),
  * $9 the DDSketch thresholds, $10/$11 failure statuses (channel, status),
  * $12 how many details to list per channel.
+ *
+ * @example (await client.query(statsSql(names), statsParams(lifecycles, {}))).rows[0].doc
  */
 export function statsSql(names: TableNames): string {
   const { status: s, transition: t } = names;
@@ -135,7 +137,13 @@ function epochOption(value: unknown, name: string): number | null {
   return ms;
 }
 
-/** The statement's parameters for `lifecycles` and `options`. Throws `LifecycleError('invalid_argument')` for bad options. */
+/**
+ * The statement's parameters for `lifecycles` and `options`. Throws
+ * `LifecycleError`: `invalid_argument` for bad options, `unknown_channel`
+ * for a channel the store does not know.
+ *
+ * @example statsParams([lifecycleOf('sms')], { since: '2026-11-01' })
+ */
 export function statsParams(lifecycles: readonly CompiledLifecycle[], options: StatsOptions): unknown[] {
   if (typeof options !== 'object' || options === null) throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
   const { channel } = options;
@@ -190,6 +198,8 @@ interface StatsDocument {
  * The delivery report from the statement's JSON document: the same figures
  * `buildReport` folds from a log, through the same {@link figuresOf}. The
  * store keeps no rejected or malformed reports, so contradictions are zero.
+ *
+ * @example reportFromStats(lifecycles, rows[0].doc, {}).channels[0].funnel
  */
 export function reportFromStats(lifecycles: readonly CompiledLifecycle[], text: string, options: StatsOptions): DeliveryReport {
   const doc = JSON.parse(text) as StatsDocument;

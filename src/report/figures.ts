@@ -45,6 +45,8 @@ const share = (count: number, of: number): number => (of === 0 ? 0 : count / of)
  * Every pair the lifecycle can step along, in the diagram's order: each
  * status's legal next statuses (self-transitions included), then its timed
  * ones; any other pair with counts (none for a well-formed table) last.
+ *
+ * @example stepPairs(lifecycleOf('sms'))[0] // REGISTERED * size + SUBMITTED
  */
 export function stepPairs(lifecycle: CompiledLifecycle, steps?: ArrayLike<number>): number[] {
   const n = lifecycle.size;
@@ -64,7 +66,11 @@ export function stepPairs(lifecycle: CompiledLifecycle, steps?: ArrayLike<number
   return pairs;
 }
 
-/** Details most frequent first, ties by text (so the order never depends on arrival). */
+/**
+ * Details most frequent first, ties by text (so the order never depends on arrival).
+ *
+ * @example rankDetails(new Map([['b', 1], ['a', 1], ['c', 5]])) // c, a, b
+ */
 export function rankDetails(details: Iterable<readonly [string, number]>): DetailCount[] {
   return [...details]
     .map(([detail, count]) => ({ detail, count }))
@@ -75,7 +81,11 @@ function isSketch(value: DDSketch | SketchData): value is DDSketch {
   return typeof (value as DDSketch).accept === 'function';
 }
 
-/** The timing figures of one sketch. */
+/**
+ * The timing figures of one sketch: count, exact min, max and mean, quantiles within 1 %.
+ *
+ * @example timingOf('SUBMITTED', 'DELIVERED', data, 0).median
+ */
 export function timingOf(from: string, to: string, sketch: SketchData, negative: number): TimingFigures {
   return {
     from,

@@ -96,7 +96,8 @@ export function createReportBuilder(options: ReportOptions = {}): ReportBuilder 
   const accumulators = new Map<CompiledLifecycle, ChannelAccumulator>();
   for (const channel of options.channels ?? CHANNELS) {
     const lifecycle = lifecycleOf(channel as unknown);
-    if (lifecycle !== undefined && !accumulators.has(lifecycle)) accumulators.set(lifecycle, new ChannelAccumulator(lifecycle));
+    if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be channel names or compiled lifecycles, got ${show(channel)}`);
+    if (!accumulators.has(lifecycle)) accumulators.set(lifecycle, new ChannelAccumulator(lifecycle));
   }
   const rejected: Contradiction[] = [];
 

@@ -29,7 +29,11 @@ export interface SketchData {
   readonly bins: readonly (readonly [key: number, count: number])[];
 }
 
-/** An empty sketch at {@link RELATIVE_ACCURACY}. */
+/**
+ * An empty sketch at {@link RELATIVE_ACCURACY}.
+ *
+ * @example const sketch = newSketch(); sketch.accept(1200)
+ */
 export function newSketch(): DDSketch {
   return new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
 }

@@ -178,6 +178,7 @@ describe('the report folds a log as a plain fold over the events does', () => {
   test('bad options throw invalid_argument', () => {
     expect(() => createReportBuilder({ maxListed: -1 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(() => createReportBuilder({ maxDetails: 1.5 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => createReportBuilder({ channels: ['fax'] as never })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
   });
 });
 
