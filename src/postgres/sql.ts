@@ -613,12 +613,6 @@ export function decodeApplyEvent(row: Record<string, unknown>): Record<string, u
   return { from_status: rest, dup: r[0] === 'd', applied: r[0] === 'a', stored_channel: null };
 }
 
-/** The current status in the shape of the apply result rows, without locking. $1 message id. */
-export function readForApplySql(names: TableNames): string {
-  return `SELECT (SELECT status FROM ${names.status} WHERE message_id = $1) AS from_status, false AS dup, false AS applied,
-  (SELECT channel FROM ${names.status} WHERE message_id = $1) AS stored_channel`;
-}
-
 /**
  * The sweep: one statement that fires the due timer of every message whose
  * deadline is at or before the clock, for the given channels. $1 the clock

@@ -130,10 +130,15 @@ export interface PostgresStore {
   /**
    * Applies one report to a message atomically and returns what
    * `applyStatus` decides for the message's current status (a repeated
-   * provider event id is `ignored` as a `duplicate`). One statement, one
-   * round trip (re-run only if it lost a race). Throws `LifecycleError` for
-   * an unknown channel, a malformed event or a message stored under another
-   * channel, before anything is written.
+   * provider event id is `ignored` as a `duplicate`). If the message's timer
+   * is due by the store's clock (deadline at or before it), the timer fires
+   * first and is recorded, as a tracker's `apply` does, so a receipt after
+   * the deadline finds the message EXPIRED whether or not a sweeper ran.
+   * `options.validityMs` / `options.delays` set the timer delays of a
+   * message this call records for the first time. One statement, one round
+   * trip (re-run only if it lost a race). Throws `LifecycleError` for an
+   * unknown channel, a malformed event, a bad option or a message stored
+   * under another channel, before anything is written.
    */
   apply<C extends ChannelRef>(messageId: string, channel: C, event: StoreEvent, options?: StoreApplyOptions): Promise<ApplyResult<StatusOf<C>>>;
   /**

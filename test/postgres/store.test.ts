@@ -15,6 +15,8 @@ import {
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
 import { decodeApplyEvent } from '../../src/postgres/sql';
 import { checkMessage, deliveredStream, legalPath, pathTo, rng } from '../support/postgres';
+import { CHANNEL_NAMES, MACHINES, classify, oracleFor } from '../support/oracle';
+import { CATALOG } from '../support/lifecycle-md';
 
 // One PGlite per file: starting one takes seconds.
 let db: PGlite;
@@ -125,6 +127,47 @@ describe('provider event ids', () => {
     expect(results.map((r) => r.outcome)).toEqual(['applied', 'ignored', 'applied']);
     expect((await store.get(id))?.counts.DEFERRED).toBe(2);
   });
+});
+
+describe('the store checked step by step against the independent xstate oracle (property)', () => {
+  // Garbage, inapplicable, illegal and post-final reports among legal ones; after every report the
+  // answer and the stored row are what LIFECYCLE.md's table says over the oracle (never the compiled tables).
+  const garbage = ['', 'delivered', ' DELIVERED', '__proto__', 'constructor', 'toString', 'SENT', 'DELIVERED\u0000', 42, null];
+  test.each(CHANNEL_NAMES.flatMap((channel) => (['tolerant', 'strict'] as const).map((policy) => [channel, policy] as const)))(
+    '%s, %s',
+    async (channel, policy) => {
+      const oracle = oracleFor(MACHINES[channel]);
+      const words: unknown[] = [...CATALOG, ...garbage];
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), async (picks, batched) => {
+          const id = fresh('oracle');
+          let status = oracle.initial;
+          const events = picks.map((p, i) => ({ status: words[p % words.length], id: `o${i}` }) as StatusReport);
+          const results = batched
+            ? await store.applyMany(events.map((event) => ({ messageId: id, channel, event })), { policy })
+            : await events.reduce<Promise<ApplyResult[]>>(async (all, event) => [...(await all), await store.apply(id, channel, event, { policy })], Promise.resolve([]));
+          for (const [i, event] of events.entries()) {
+            const { code } = classify(channel, status, event.status);
+            const r = results[i];
+            const where = `${channel} ${policy}: ${status} + ${JSON.stringify(event.status)}`;
+            const moves = code === 'ok' || (code === 'skipped' && policy === 'tolerant');
+            // Strict refuses everything but a legal step; tolerant ignores repeats and late reports.
+            const outcome = moves ? 'applied' : policy === 'tolerant' && (code === 'duplicate' || code === 'stale') ? 'ignored' : 'rejected';
+            expect({ where, outcome: r.outcome, code: r.code ?? 'ok', from: r.from }).toEqual({ where, outcome, code, from: status });
+            // An early report names the statuses it skips (strict says them when refusing it).
+            expect({ where, implied: r.implied }).toEqual({ where, implied: code === 'skipped' ? oracle.between(status, event.status as string) : [] });
+            if (moves) status = event.status as string;
+            expect({ where, status: r.status }).toEqual({ where, status });
+          }
+          const row = await store.get(id);
+          expect(row?.status ?? oracle.initial).toBe(status);
+          expect(await checkMessage(store, id)).toEqual([]);
+        }),
+        { numRuns: 40 },
+      );
+    },
+    60_000,
+  );
 });
 
 describe('applyMany folds like reconcile', () => {
