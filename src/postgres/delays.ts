@@ -14,7 +14,12 @@ function badArgument(message: string): LifecycleError {
   return new LifecycleError('invalid_argument', message);
 }
 
-/** The named delays given in `options` (`validityMs` as `validity`), each checked to be a positive finite number. */
+/**
+ * The named delays given in `options` (`validityMs` as `validity`), each
+ * checked to be a positive finite number (else `LifecycleError('invalid_argument')`).
+ *
+ * @example givenDelays({ validityMs: 3_600_000 }) // Map { 'validity' => 3600000 }
+ */
 export function givenDelays(options: DelayOptions | undefined): Map<string, number> {
   const given = new Map<string, number>();
   if (options === undefined) return given;
@@ -36,6 +41,8 @@ export function givenDelays(options: DelayOptions | undefined): Map<string, numb
  * order): the given delay of that name, else the machine's own. Throws
  * `invalid_argument` for a timer whose delay the machine does not fix and
  * `given` does not name, as `createTracker` does.
+ *
+ * @example resolveDelays(lifecycleOf('sms'), new Map()) // [172800000]: 48 h
  */
 export function resolveDelays(lifecycle: CompiledLifecycle, given: ReadonlyMap<string, number>): number[] {
   return lifecycle.timers.map((timer) => {
@@ -49,7 +56,12 @@ export function resolveDelays(lifecycle: CompiledLifecycle, given: ReadonlyMap<s
   });
 }
 
-/** Refuses a named delay that none of `lifecycles` has a timer for (a typo would otherwise be ignored). */
+/**
+ * Refuses (`invalid_argument`) a named delay that none of `lifecycles` has a
+ * timer for: a typo would otherwise be ignored.
+ *
+ * @example checkDelayNames([lifecycleOf('email')], new Map([['validity', 1]])) // throws: e-mail has no timer
+ */
 export function checkDelayNames(lifecycles: readonly CompiledLifecycle[], given: ReadonlyMap<string, number>): void {
   for (const name of given.keys()) {
     if (!lifecycles.some((l) => l.timers.some((timer) => String(timer.delay) === name))) {
