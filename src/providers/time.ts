@@ -57,7 +57,7 @@ export function isoFromText(value: unknown, field: string): string {
 }
 
 /**
- * A compact `YYMMDDhhmm` or `YYMMDDhhmmss` time (SMPP receipts, Vonage `scts`)
+ * A compact `YYMMDDhhmm` or `YYMMDDhhmmss` time (Vonage `scts`)
  * read as UTC in 20YY, since the field carries no zone; throws
  * {@link Malformed} for anything else, including impossible dates.
  */
@@ -67,4 +67,37 @@ export function isoFromCompact(value: unknown, field: string): string {
   }
   const n = (i: number) => Number(value.slice(i, i + 2));
   return fromParts(field, 2000 + n(0), n(2), n(4), n(6), n(8), value.length === 12 ? n(10) : 0, 0, 0);
+}
+
+/** The layouts an SMPP receipt date is read in, by length; for 12 digits the first that gives a real date wins. */
+const SMPP_LAYOUTS: Readonly<Record<number, readonly (readonly [year: 2 | 4, seconds: boolean])[]>> = {
+  10: [[2, false]],
+  12: [
+    [2, true],
+    [4, false],
+  ],
+  14: [[4, true]],
+};
+
+/**
+ * An SMPP receipt's `done date` as an ISO 8601 UTC string, read as UTC (the
+ * receipt carries no zone): `YYMMDDhhmm` (SMPP 3.4), `YYMMDDhhmmss`,
+ * `YYYYMMDDhhmm` or `YYYYMMDDhhmmss` (real SMSCs send all four). Twelve
+ * digits read as `YYMMDDhhmmss` when that is a real date, else as
+ * `YYYYMMDDhhmm` (the two agree on no date after 2012). `undefined` when the
+ * text fits no layout or is an impossible date in every layout it fits:
+ * the caller keeps the status and drops only the time. Never throws.
+ */
+export function isoFromSmppDate(value: string): string | undefined {
+  const layouts = /^\d+$/.test(value) ? SMPP_LAYOUTS[value.length] : undefined;
+  for (const [yearDigits, seconds] of layouts ?? []) {
+    const year = yearDigits === 2 ? 2000 + Number(value.slice(0, 2)) : Number(value.slice(0, 4));
+    const n = (i: number) => Number(value.slice(yearDigits + i, yearDigits + i + 2));
+    try {
+      return fromParts('done date', year, n(0), n(2), n(4), n(6), seconds ? n(8) : 0, 0, 0);
+    } catch (error) {
+      if (!(error instanceof Malformed)) throw error;
+    }
+  }
+  return undefined;
 }
