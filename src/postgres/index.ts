@@ -8,3 +8,4 @@ export {
   type StoredTransition,
 } from './store';
 export type { SqlClient, SqlResult } from './client';
+export { createPostgresReplayCache, type PostgresReplayCache, type PostgresReplayCacheOptions } from './replay-cache';
