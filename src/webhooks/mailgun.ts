@@ -30,6 +30,8 @@ interface Envelope {
   readonly timestamp: unknown;
   readonly token: unknown;
   readonly signature: unknown;
+  /** A subaccount's event also carries the same HMAC made with the primary account's key. */
+  readonly parent?: unknown;
 }
 
 /** The `signature` object of a JSON webhook, or the legacy form fields. */
@@ -41,7 +43,7 @@ async function envelopeOf(request: WebhookRequest): Promise<Envelope | undefined
     const signature = own(body, 'signature');
     // A JSON object without a signature object: nothing signed it.
     if (!isPlainObject(signature)) return { timestamp: undefined, token: undefined, signature: undefined };
-    return { timestamp: own(signature, 'timestamp'), token: own(signature, 'token'), signature: own(signature, 'signature') };
+    return { timestamp: own(signature, 'timestamp'), token: own(signature, 'token'), signature: own(signature, 'signature'), parent: own(signature, 'parent-signature') };
   }
   if (type === 'application/x-www-form-urlencoded') {
     const form = new URLSearchParams(bodyText(request));
@@ -67,7 +69,9 @@ async function envelopeOf(request: WebhookRequest): Promise<Envelope | undefined
  * Verifies a Mailgun webhook: the hex HMAC-SHA256, keyed with the webhook
  * signing key, of `timestamp` followed by `token`, from the JSON body's
  * `signature` object (or, for legacy webhooks, the form fields of the same
- * names, URL-encoded or multipart). The timestamp (Unix seconds) must be
+ * names, URL-encoded or multipart). For a subaccount's event, the
+ * `parent-signature` made with the primary account's key is accepted too,
+ * so one key serves all subaccounts. The timestamp (Unix seconds) must be
  * within `toleranceMs` of `now()`.
  *
  * The signature covers only `timestamp` and `token`, not the event data: a
@@ -97,7 +101,9 @@ export function verifyMailgun(request: WebhookRequest, options: MailgunVerifyOpt
     const at = unixSeconds(typeof timestamp === 'number' ? String(timestamp) : (timestamp as string | undefined));
     if (at === undefined) return fail('malformed_request', 'the Mailgun timestamp is not a Unix time in seconds');
     const expected = createHmac('sha256', signingKey).update(String(timestamp) + token, 'utf8').digest('hex');
-    if (!safeEqual(expected, signature.toLowerCase())) return fail('bad_signature', 'the Mailgun signature does not match timestamp and token');
+    const direct = safeEqual(expected, signature.toLowerCase());
+    const parent = typeof envelope.parent === 'string' && safeEqual(expected, envelope.parent.toLowerCase());
+    if (!direct && !parent) return fail('bad_signature', 'the Mailgun signature does not match timestamp and token');
     const stale = checkWindow(at, common, 'the signed timestamp');
     if (stale !== undefined) return stale;
     return succeed(common, `mailgun:${token}`, 2 * common.toleranceMs);

@@ -55,8 +55,13 @@ export function createMemoryReplayCache(options: MemoryReplayCacheOptions = {}):
       if (expiry !== undefined && expiry > at) return Promise.resolve(true);
       expiries.delete(key);
       sweep(at);
+      if (expiries.size >= maxEntries) {
+        // Full: drop every expired key first (an expired one may sit behind a
+        // live one), then the oldest live keys.
+        for (const [k, e] of expiries) if (e <= at) expiries.delete(k);
+        while (expiries.size >= maxEntries) expiries.delete(expiries.keys().next().value as string);
+      }
       expiries.set(key, at + ttlMs);
-      while (expiries.size > maxEntries) expiries.delete(expiries.keys().next().value as string);
       return Promise.resolve(false);
     },
     forget(key: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 
 import { LifecycleError } from '../errors';
-import { checkRequest, checkWindow, commonOptions, fail, header, optionsObject, own, sha256Hex, succeed, unixSeconds } from './internal/kit';
+import { checkRequest, checkWindow, commonOptions, fail, header, optionsObject, own, sha256Hex, strictBase64, succeed, unixSeconds } from './internal/kit';
 import type { CommonVerifyOptions, VerifyResult, WebhookRequest } from './types';
 
 /** Options of {@link verifySendGrid}. */
@@ -73,11 +73,12 @@ export function verifySendGrid(request: WebhookRequest, options: SendGridVerifyO
     if (timestamp === undefined) return fail('malformed_request', 'no X-Twilio-Email-Event-Webhook-Timestamp header');
     const at = unixSeconds(timestamp);
     if (at === undefined) return fail('malformed_request', 'X-Twilio-Email-Event-Webhook-Timestamp is not a Unix time in seconds');
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature.trim())) return fail('bad_signature', 'the signature is not base64');
+    const signatureBytes = strictBase64(signature.trim());
+    if (signatureBytes === undefined) return fail('bad_signature', 'the signature is not canonical base64');
     const signed = Buffer.concat([Buffer.from(timestamp, 'utf8'), req.body]);
     let valid: boolean;
     try {
-      valid = cryptoVerify('sha256', signed, { key, dsaEncoding: 'der' }, Buffer.from(signature.trim(), 'base64'));
+      valid = cryptoVerify('sha256', signed, { key, dsaEncoding: 'der' }, signatureBytes);
     } catch {
       valid = false;
     }

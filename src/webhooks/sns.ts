@@ -1,7 +1,7 @@
 import { verify as cryptoVerify, X509Certificate } from 'node:crypto';
 
 import { LifecycleError } from '../errors';
-import { bodyJson, checkRequest, checkWindow, commonOptions, fail, header, isPlainObject, optionsObject, own, succeed } from './internal/kit';
+import { bodyJson, checkRequest, checkWindow, commonOptions, fail, header, isPlainObject, optionsObject, own, strictBase64, succeed } from './internal/kit';
 import type { CommonVerifyOptions, VerifyOk, VerifyResult, WebhookRequest } from './types';
 
 /** Options of {@link verifySns} (providers `ses` and `aws-sms`). */
@@ -39,9 +39,14 @@ const SIGNED_KEYS: Readonly<Record<SnsType, readonly string[]>> = {
 };
 
 /**
- * An `https` URL on Amazon SNS's own host (any region, China partition
- * included), default port, no credentials; for a certificate the path must
- * end in `.pem`. Anything else is never fetched.
+ * True for an `https` URL on Amazon SNS's own host
+ * (`sns.<region>.amazonaws.com`, or `.amazonaws.com.cn` in the China
+ * partition), default port, no credentials; with `certificate`, the path must
+ * also end in `.pem`. {@link verifySns} fetches or visits nothing else. Pure.
+ *
+ * @example
+ * isSnsUrl('https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.pem', true); // true
+ * isSnsUrl('https://sns.eu-west-1.amazonaws.com.evil.example/x.pem', true); // false
  */
 export function isSnsUrl(text: unknown, certificate: boolean): boolean {
   if (typeof text !== 'string') return false;
@@ -221,9 +226,11 @@ export function verifySns(request: WebhookRequest, options: SnsVerifyOptions): P
     if (Date.parse(cert.validTo) < now || Date.parse(cert.validFrom) > now || cert.publicKey.asymmetricKeyType !== 'rsa') {
       return fail('untrusted_certificate', 'the signing certificate is not a currently valid RSA certificate');
     }
+    const signatureBytes = strictBase64(signature);
+    if (signatureBytes === undefined) return fail('bad_signature', 'the SNS Signature is not canonical base64');
     let valid: boolean;
     try {
-      valid = cryptoVerify(version === '1' ? 'sha1' : 'sha256', Buffer.from(stringToSign(type, m), 'utf8'), cert.publicKey, Buffer.from(signature, 'base64'));
+      valid = cryptoVerify(version === '1' ? 'sha1' : 'sha256', Buffer.from(stringToSign(type, m), 'utf8'), cert.publicKey, signatureBytes);
     } catch {
       valid = false;
     }

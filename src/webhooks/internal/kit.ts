@@ -159,3 +159,13 @@ export function mediaType(request: WebhookRequest): string {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Decodes canonical base64 only: Node's decoder ignores junk and the unused
+ * bits of the last character, so several texts decode to the same bytes;
+ * anything but the one canonical spelling is `undefined`.
+ */
+export function strictBase64(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length > 0 && bytes.toString('base64') === text ? bytes : undefined;
+}
