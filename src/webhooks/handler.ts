@@ -3,7 +3,8 @@ import type { ProviderEvent, ProviderRejection } from '../providers/result';
 import { LifecycleError, isLifecycleError } from '../errors';
 import { show } from '../messages';
 import { TooLarge, mediaType, parseForm, parseJson, readBounded, utf8 } from './body';
-import { PROVIDERS, type Entry } from './providers';
+import { MEDIA_TYPES } from './media';
+import type { Entry } from './providers';
 import type { ReplayCache, VerifyResult, WebhookProvider, WebhookRequest } from './types';
 import { createMemoryReplayCache } from './replay-cache';
 import { VERIFIERS, type Verifier, type VerifyOptionsByProvider } from './verify';
@@ -151,8 +152,8 @@ const PROBE: WebhookRequest = Object.freeze({ method: 'POST', url: 'https://loca
 function checkOptions(options: WebhookHandlerOptions): Config {
   if (typeof options !== 'object' || options === null) misuse(`options must be an object, got ${show(options)}`);
   const provider = options.provider;
-  if (typeof provider !== 'string' || !Object.prototype.hasOwnProperty.call(PROVIDERS, provider)) {
-    misuse(`provider must be one of ${Object.keys(PROVIDERS).join(', ')}, got ${show(provider)}`);
+  if (typeof provider !== 'string' || !Object.prototype.hasOwnProperty.call(MEDIA_TYPES, provider)) {
+    misuse(`provider must be one of ${Object.keys(MEDIA_TYPES).join(', ')}, got ${show(provider)}`);
   }
   const verifyOptions = (options as { verify?: unknown }).verify;
   if (verifyOptions === undefined) {
@@ -199,6 +200,18 @@ function checkOptions(options: WebhookHandlerOptions): Config {
   };
 }
 
+let loaded: Promise<typeof import('./providers').PROVIDERS> | undefined;
+
+/**
+ * The provider mappings (and with them the catalog and xstate), loaded on the
+ * first callback that passes verification: importing the verifiers alone
+ * stays light.
+ */
+function mappers(): Promise<typeof import('./providers').PROVIDERS> {
+  loaded ??= import('./providers').then((m) => m.PROVIDERS);
+  return loaded;
+}
+
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 function answer(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): Response {
@@ -233,10 +246,10 @@ async function handle(config: Config, request: Request): Promise<Response> {
     if (request.method !== 'POST') {
       return await refuse(config, 405, 'method_not_allowed', `${config.provider} callbacks are POST requests`, { allow: 'POST' });
     }
-    const spec = PROVIDERS[config.provider];
+    const accepted = MEDIA_TYPES[config.provider];
     const type = mediaType(request.headers.get('content-type'));
-    if (type === undefined || !spec.contentTypes.includes(type)) {
-      return await refuse(config, 415, 'unsupported_media_type', `${config.provider} callbacks are ${spec.contentTypes.join(' or ')}`);
+    if (type === undefined || !accepted.includes(type)) {
+      return await refuse(config, 415, 'unsupported_media_type', `${config.provider} callbacks are ${accepted.join(' or ')}`);
     }
     let body: Uint8Array;
     try {
@@ -270,7 +283,7 @@ async function handle(config: Config, request: Request): Promise<Response> {
     if (text === undefined) return await failBeforeApply(config, replayKey, 400, 'malformed_body', 'the body is not UTF-8 text');
     const parsed = type === 'application/x-www-form-urlencoded' ? parseForm(text) : parseJson(text);
     if (parsed === undefined) return await failBeforeApply(config, replayKey, 400, 'malformed_body', 'the body is not JSON');
-    const read = spec.read(parsed, body);
+    const read = (await mappers())[config.provider].read(parsed, body);
     if (read.kind === 'malformed') return await failBeforeApply(config, replayKey, 400, 'malformed_body', read.message);
     if (read.kind === 'ignored') return answer(200, { ok: true, note: read.note, results: [] });
     const single = !read.batch && read.entries.length === 1;

@@ -28,14 +28,9 @@ export type Read =
 
 export interface ProviderSpec {
   readonly channel: Channel;
-  /** Media types the provider sends (others answer 415). */
-  readonly contentTypes: readonly string[];
   /** Reads a parsed body (JSON value, or a null-prototype form record). Never throws. */
   read(parsed: unknown, body: Uint8Array): Read;
 }
-
-const FORM = 'application/x-www-form-urlencoded';
-const JSON_TYPE = 'application/json';
 
 /** A short digest of a request's bytes, for ids derived from it. */
 export function digest(body: Uint8Array | string): string {
@@ -85,20 +80,18 @@ function sns(provider: string, map: (payload: unknown) => ProviderResult): Provi
 
 /** Every provider the handler serves. */
 export const PROVIDERS: Readonly<Record<WebhookProvider, ProviderSpec>> = Object.freeze({
-  twilio: { channel: 'sms', contentTypes: [FORM, JSON_TYPE], read: single('twilio', fromTwilio) },
+  twilio: { channel: 'sms', read: single('twilio', fromTwilio) },
   sendgrid: {
     channel: 'email',
-    contentTypes: [JSON_TYPE],
     read: batch('sendgrid', (parsed) => (Array.isArray(parsed) ? parsed : 'a SendGrid Event Webhook body is a JSON array'), (entry) => fromSendGrid([entry])[0]),
   },
-  mailgun: { channel: 'email', contentTypes: [JSON_TYPE], read: single('mailgun', fromMailgun) },
-  postmark: { channel: 'email', contentTypes: [JSON_TYPE], read: single('postmark', fromPostmark) },
-  ses: { channel: 'email', contentTypes: ['text/plain', JSON_TYPE], read: sns('ses', fromSes) },
-  'aws-sms': { channel: 'sms', contentTypes: ['text/plain', JSON_TYPE], read: sns('aws-sms', fromAwsSms) },
-  vonage: { channel: 'sms', contentTypes: [JSON_TYPE, FORM], read: single('vonage', fromVonage) },
+  mailgun: { channel: 'email', read: single('mailgun', fromMailgun) },
+  postmark: { channel: 'email', read: single('postmark', fromPostmark) },
+  ses: { channel: 'email', read: sns('ses', fromSes) },
+  'aws-sms': { channel: 'sms', read: sns('aws-sms', fromAwsSms) },
+  vonage: { channel: 'sms', read: single('vonage', fromVonage) },
   infobip: {
     channel: 'sms',
-    contentTypes: [JSON_TYPE],
     read: batch(
       'infobip',
       (parsed) => {
