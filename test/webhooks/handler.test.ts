@@ -449,3 +449,23 @@ describe('HTTP answers with verification', () => {
     expect(construct({ provider: 'sendgrid', verify: { publicKey: 'k', toleranceMs: -1 }, store: recordingStore() })).toBe('invalid_argument');
   });
 });
+
+describe('types: verify is typed per provider', () => {
+  test('each provider takes its own secrets, or false; nothing else', () => {
+    const store = recordingStore();
+    // Compile-time checks: each @ts-expect-error line must be an error, or tsc fails.
+    const typed = [
+      createWebhookHandler({ provider: 'twilio', verify: { authToken: 't' }, store }),
+      createWebhookHandler({ provider: 'sendgrid', verify: { publicKey: sendGridKeys().publicKeyPem, toleranceMs: 1000 }, store }),
+      createWebhookHandler({ provider: 'ses', verify: { topicArns: ['arn:aws:sns:us-east-1:1:t'] }, store }),
+      createWebhookHandler({ provider: 'postmark', verify: false, onEvent: () => undefined }),
+    ];
+    // @ts-expect-error SendGrid's key is not Twilio's option
+    expect(construct({ provider: 'twilio', verify: { publicKey: 'k' }, store } satisfies Parameters<typeof createWebhookHandler>[0])).toBe('invalid_argument');
+    // @ts-expect-error verify is required
+    expect(() => createWebhookHandler({ provider: 'mailgun', store })).toThrow(LifecycleError);
+    // @ts-expect-error store and onEvent are exclusive
+    expect(() => createWebhookHandler({ provider: 'mailgun', verify: false, store, onEvent: () => undefined })).toThrow(LifecycleError);
+    expect(typed.every((h) => typeof h === 'function')).toBe(true);
+  });
+});
