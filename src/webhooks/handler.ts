@@ -260,7 +260,6 @@ async function handle(config: Config, request: Request): Promise<Response> {
       }
       return await refuse(config, 400, 'malformed_body', 'the body could not be read');
     }
-    const text = utf8(body);
     if (config.verify !== undefined) {
       let verified: VerifyResult;
       try {
@@ -280,6 +279,7 @@ async function handle(config: Config, request: Request): Promise<Response> {
         replayKey = verified.replay.key;
       }
     }
+    const text = utf8(body);
     if (text === undefined) return await failBeforeApply(config, replayKey, 400, 'malformed_body', 'the body is not UTF-8 text');
     const parsed = type === 'application/x-www-form-urlencoded' ? parseForm(text) : parseJson(text);
     if (parsed === undefined) return await failBeforeApply(config, replayKey, 400, 'malformed_body', 'the body is not JSON');
