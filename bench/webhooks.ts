@@ -225,6 +225,7 @@ async function main(): Promise<void> {
     console.log(`signing at least ${MIN_REQUESTS.toLocaleString('en')} callbacks…`);
     const { planned, outgoing } = workload(s);
     const results: { label: string; checked: Checked }[] = [];
+    const failures: string[] = [];
     const genuine = outgoing.filter((o) => o.kind !== 'forged');
     const originals = outgoing.filter((o) => o.kind === 'original');
     const runs = [
@@ -235,7 +236,15 @@ async function main(): Promise<void> {
       // The same database work on both sides (no repeats, which verification refuses cheaply as replays): what checking costs.
       { label: 'verified, first copies only', verify: true, requests: originals },
       { label: '`verify: false`, first copies only', verify: false, requests: originals },
+      // On a shared machine one run can meet a burst of other load: each of this pair runs twice, in ABBA order, the better kept.
+      ...(SMOKE
+        ? []
+        : [
+            { label: '`verify: false`, first copies only', verify: false, requests: originals },
+            { label: 'verified, first copies only', verify: true, requests: originals },
+          ]),
     ];
+    const load0 = os.loadavg()[0];
     for (const [index, { label, verify, requests }] of runs.entries()) {
       const schema = `bench_wh_${index}_${process.pid}`;
       await createPostgresStore(pool, { schema }).migrate();
@@ -247,7 +256,11 @@ async function main(): Promise<void> {
         await load(url, callbacks(warm, s, 8));
         console.log(`${label}: posting ${requests.length.toLocaleString('en')} callbacks from ${CLIENTS} clients…`);
         const run = await load(url, requests);
-        results.push({ label, checked: await check(pool, schema, planned, run) });
+        const checked = await check(pool, schema, planned, run);
+        if (checked.lost > 0 || checked.twice > 0 || checked.forgedAccepted > 0) failures.push(label);
+        const earlier = results.findIndex((r) => r.label === label);
+        if (earlier < 0) results.push({ label, checked });
+        else if (checked.perSecond > results[earlier].checked.perSecond) results[earlier] = { label, checked };
       } finally {
         await stopChild(child);
         await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -255,9 +268,8 @@ async function main(): Promise<void> {
     }
     const table = render(results);
     console.log(`\n${table}`);
-    const failed = results.filter((r) => r.checked.lost > 0 || r.checked.twice > 0 || r.checked.forgedAccepted > 0);
-    if (failed.length > 0) throw new Error(`correctness check failed: ${failed.map((f) => f.label).join(', ')}`);
-    if (WRITE) writeDoc(table, results);
+    if (failures.length > 0) throw new Error(`correctness check failed: ${failures.join(', ')}`);
+    if (WRITE) writeDoc(table, results, [load0, os.loadavg()[0]]);
   } finally {
     await pool.end();
     await server.stop();
@@ -287,12 +299,13 @@ function render(results: readonly { label: string; checked: Checked }[]): string
   return lines.join('\n');
 }
 
-function writeDoc(table: string, results: readonly { label: string; checked: Checked }[]): void {
+function writeDoc(table: string, results: readonly { label: string; checked: Checked }[], loads: readonly number[]): void {
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, PostgreSQL ${FAST ? 'without fsync (`--fast`)' : 'with default durability'}, ${new Date().toISOString().slice(0, 10)}`;
   const block = [
     START,
     `Measured by \`npm run bench:webhooks\` (${machine}); ${CLIENTS} keep-alive clients, server in its own process, loopback.`,
     `${results[0].checked.requests.toLocaleString('en')} requests carry ${results[0].checked.events.toLocaleString('en')} status events.`,
+    `The machine was shared: load average ${loads.map((l) => l.toFixed(1)).join(' at the start, ')} at the end, so the figures are noisy; the first-copies pair ran twice (ABBA), the better of each kept.`,
     '',
     table,
     END,
