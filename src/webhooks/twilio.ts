@@ -23,16 +23,19 @@ export interface TwilioVerifyOptions extends CommonVerifyOptions {
   readonly authToken: string;
   /**
    * The secret of the Twilio SharedKey that a Webhook Setting signs with
-   * (requests carrying `X-Twilio-Webhooks-Signature-Settings`). Without it
-   * such requests are refused.
+   * (requests carrying `X-Twilio-Webhooks-Signature-Settings`), or, to
+   * rotate keys, the secrets by SharedKey id (the header's `key=`): the
+   * request's key id picks the secret. Without it such requests are refused.
    */
-  readonly sharedKeySecret?: string;
+  readonly sharedKeySecret?: string | Readonly<Record<string, string>>;
   /**
    * The URL as Twilio called it, when this server sees another one behind a
-   * proxy. A string is the public origin (`https://hooks.example.com`, with a
-   * port if Twilio was given one): its scheme, host and port replace the
-   * request's, the path and query stay the request's. A function returns the
-   * whole public URL for a request.
+   * proxy. A string is the webhook URL configured at Twilio without its query
+   * (`https://hooks.example.com/twilio/status`, with a port if Twilio was
+   * given one): its scheme, host, port and path replace the request's; a bare
+   * origin (`https://hooks.example.com`) keeps the request's path. The query
+   * always stays the request's (it carries `bodySHA256`). A function returns
+   * the whole public URL for a request.
    */
   readonly publicUrl?: string | ((request: WebhookRequest) => string);
 }
@@ -64,9 +67,9 @@ const FN = 'verifyTwilio';
 export function verifyTwilio(request: WebhookRequest, options: TwilioVerifyOptions): Promise<VerifyResult> {
   const o = optionsObject(options, FN);
   const authToken = secretOption(o, 'authToken', FN);
-  const sharedKeySecret = own(o, 'sharedKeySecret') === undefined ? undefined : secretOption(o, 'sharedKeySecret', FN);
+  const sharedKeySecret = sharedKeyOption(o);
   const publicUrl = own(o, 'publicUrl');
-  if (publicUrl !== undefined && typeof publicUrl !== 'function') checkOrigin(publicUrl);
+  if (publicUrl !== undefined && typeof publicUrl !== 'function') checkPublicUrl(publicUrl);
   const common = commonOptions(o, FN);
   const req = checkRequest(request, FN);
   return Promise.resolve().then(() => {
@@ -81,10 +84,16 @@ export function verifyTwilio(request: WebhookRequest, options: TwilioVerifyOptio
       if (algorithm === 'HMAC_SHA256') hash = 'sha256';
       else if (algorithm !== 'HMAC_SHA1') return fail('malformed_request', 'X-Twilio-Webhooks-Signature-Settings names no supported algorithm');
       if (sharedKeySecret === undefined) return fail('bad_signature', 'the request is signed with a Twilio SharedKey and no sharedKeySecret is configured');
-      key = sharedKeySecret;
+      if (typeof sharedKeySecret === 'string') key = sharedKeySecret;
+      else {
+        const id = /(?:^|,)\s*key=([^,\s]*)\s*(?:,|$)/.exec(settings)?.[1] ?? '';
+        const secret = sharedKeySecret.get(id);
+        if (secret === undefined) return fail('bad_signature', 'the request names a SharedKey id with no configured secret');
+        key = secret;
+      }
     }
 
-    const url = typeof publicUrl === 'function' ? (publicUrl as (r: WebhookRequest) => string)(req) : publicUrl === undefined ? req.url : withOrigin(req.url, publicUrl as string);
+    const url = typeof publicUrl === 'function' ? (publicUrl as (r: WebhookRequest) => string)(req) : publicUrl === undefined ? req.url : withPublicUrl(req.url, publicUrl as string);
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -113,6 +122,18 @@ export function verifyTwilio(request: WebhookRequest, options: TwilioVerifyOptio
     if (!matched) return fail('bad_signature', 'X-Twilio-Signature does not match the URL and parameters');
     return succeed(common, `twilio:${sha256Hex(signature)}`, common.toleranceMs);
   });
+}
+
+/** A string, or a map of SharedKey id → secret (own keys only), or `undefined`. */
+function sharedKeyOption(o: Record<string, unknown>): string | ReadonlyMap<string, string> | undefined {
+  const value = own(o, 'sharedKeySecret');
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return secretOption(o, 'sharedKeySecret', FN);
+  const entries = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value as Record<string, unknown>) : [];
+  if (entries.length === 0 || !entries.every(([, secret]) => typeof secret === 'string' && secret !== '')) {
+    throw new LifecycleError('invalid_argument', `${FN}: options.sharedKeySecret must be a non-empty string, or an object of non-empty secret strings by SharedKey id`);
+  }
+  return new Map(entries as [string, string][]);
 }
 
 /** Names sorted; a repeated name's distinct values sorted; each pair as name + value. */
@@ -159,27 +180,33 @@ function legacyQuery(href: string): string {
   return `${href.slice(0, queryAt)}?${stringifyQuery(parseQuery(query))}${hashAt < 0 ? '' : href.slice(hashAt)}`;
 }
 
-function checkOrigin(value: unknown): void {
+function checkPublicUrl(value: unknown): void {
   let url: URL | undefined;
   try {
     url = typeof value === 'string' ? new URL(value) : undefined;
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-    throw new LifecycleError('invalid_argument', `${FN}: options.publicUrl must be an origin such as https://hooks.example.com, or a function of the request`);
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new LifecycleError('invalid_argument', `${FN}: options.publicUrl must be an http(s) URL without query, such as https://hooks.example.com/twilio, or a function of the request`);
   }
 }
 
-/** The request URL with the public origin's scheme, host and port. */
-function withOrigin(requestUrl: string, origin: string): string {
+/** The request URL with the public URL's scheme, host, port and (unless it is `/`) path; the query stays the request's. */
+function withPublicUrl(requestUrl: string, publicUrl: string): string {
   let path: string;
+  let search: string;
   try {
     const url = new URL(requestUrl);
-    path = url.pathname + url.search;
+    path = url.pathname;
+    search = url.search;
   } catch {
     // A bare path (`/hooks/twilio?x=1`) is fine behind a proxy too.
-    path = requestUrl.startsWith('/') ? requestUrl : `/${requestUrl}`;
+    const bare = requestUrl.startsWith('/') ? requestUrl : `/${requestUrl}`;
+    const queryAt = bare.indexOf('?');
+    path = queryAt < 0 ? bare : bare.slice(0, queryAt);
+    search = queryAt < 0 ? '' : bare.slice(queryAt);
   }
-  return new URL(origin).origin + path;
+  const pub = new URL(publicUrl);
+  return pub.origin + (pub.pathname === '/' ? path : pub.pathname) + search;
 }

@@ -106,7 +106,8 @@ function verifyJwt(request: WebhookRequest, token: string, secret: string, commo
   const stale = checkWindow(iat * 1000, common, 'the JWT iat');
   if (stale !== undefined) return stale;
   const exp = own(claims, 'exp');
-  if (exp !== undefined && (typeof exp !== 'number' || exp * 1000 + common.toleranceMs < common.now())) return fail('stale_timestamp', 'the JWT has expired');
+  if (exp !== undefined && (typeof exp !== 'number' || !Number.isFinite(exp))) return fail('malformed_request', 'the JWT exp claim is not a number');
+  if (typeof exp === 'number' && exp * 1000 + common.toleranceMs < common.now()) return fail('stale_timestamp', 'the JWT has expired');
   const hash = own(claims, 'payload_hash');
   if (typeof hash !== 'string') return fail('malformed_request', 'the JWT has no payload_hash claim');
   if (!safeEqual(sha256Hex(request.body), hash.toLowerCase())) return fail('bad_signature', 'the body does not match the JWT payload_hash');

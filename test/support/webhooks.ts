@@ -262,3 +262,20 @@ export function signVonageMessages(options: { secret: string; body: string; iatS
     body: enc(options.body),
   };
 }
+
+// ---------------------------------------------------------------- over HTTP
+
+/**
+ * The `fetch` arguments that post `request` to a server: its URL's path and
+ * query on `origin` (e.g. the loopback server of an end-to-end test), same
+ * method, headers and body. Sign with the URL the server will see (or give
+ * the verifier `publicUrl`) for Twilio, whose signature covers the URL.
+ */
+export function toFetch(request: WebhookRequest, origin: string): { url: string; init: RequestInit } {
+  const url = new URL(request.url);
+  const headers = Object.fromEntries(Object.entries(request.headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return {
+    url: `${origin.replace(/\/$/, '')}${url.pathname}${url.search}`,
+    init: { method: request.method, headers, body: request.method === 'GET' || request.method === 'HEAD' ? undefined : Buffer.from(request.body) },
+  };
+}

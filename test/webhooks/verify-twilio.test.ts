@@ -144,6 +144,12 @@ describe('URLs as Twilio signs them', () => {
     await expect(verifyTwilio({ ...without, url: 'https://hooks.example.com:443/t?x=1' }, { authToken })).resolves.toMatchObject({ ok: true });
   });
 
+  test('the query string in the legacy encoding (Twilio signed %20 where the server sees +)', async () => {
+    const signed = signTwilio({ authToken, url: 'https://hooks.example.com/t?name=a%20b&x=1', params: { A: '1' } });
+    await expect(verifyTwilio({ ...signed, url: 'https://hooks.example.com/t?name=a+b&x=1' }, { authToken })).resolves.toMatchObject({ ok: true });
+    await expect(verifyTwilio({ ...signed, url: 'https://hooks.example.com/t?name=a+c&x=1' }, { authToken })).resolves.toMatchObject({ ok: false });
+  });
+
   test('another port is not the default port', async () => {
     const signed = signTwilio({ authToken, url: 'https://hooks.example.com:8443/t', params: { A: '1' } });
     await expect(verifyTwilio({ ...signed, url: 'https://hooks.example.com/t' }, { authToken })).resolves.toMatchObject({ ok: false });
@@ -155,6 +161,14 @@ describe('URLs as Twilio signs them', () => {
     await expect(verifyTwilio(signed, { authToken })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
     await expect(verifyTwilio(signed, { authToken, publicUrl: 'https://hooks.example.com' })).resolves.toMatchObject({ ok: true });
     await expect(verifyTwilio(signed, { authToken, publicUrl: (r) => r.url.replace('http://10.0.0.5:3000', 'https://hooks.example.com') })).resolves.toMatchObject({ ok: true });
+  });
+
+  test('a publicUrl with a path replaces a path the proxy rewrote; the query stays the request\'s', async () => {
+    const signed = signTwilio({ authToken, url: 'https://hooks.example.com/twilio/status', json: '{}' });
+    const behindProxy = { ...signed, url: signed.url.replace('https://hooks.example.com/twilio/status', 'http://127.0.0.1:8080/status') };
+    await expect(verifyTwilio(behindProxy, { authToken, publicUrl: 'https://hooks.example.com' })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+    await expect(verifyTwilio(behindProxy, { authToken, publicUrl: 'https://hooks.example.com/twilio/status' })).resolves.toMatchObject({ ok: true });
+    await expect(verifyTwilio(behindProxy, { authToken, publicUrl: 'https://hooks.example.com/twilio/other' })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
   });
 });
 
@@ -178,7 +192,9 @@ describe('misuse', () => {
     [{}, 'authToken'],
     [{ authToken: '' }, 'authToken'],
     [{ authToken: 42 }, 'authToken'],
-    [{ authToken: 'x', publicUrl: 'https://h.example.com/path' }, 'publicUrl'],
+    [{ authToken: 'x', publicUrl: 'https://h.example.com/path?q=1' }, 'publicUrl'],
+    [{ authToken: 'x', publicUrl: 'ftp://h.example.com/' }, 'publicUrl'],
+    [{ authToken: 'x', publicUrl: 'not a url' }, 'publicUrl'],
     [{ authToken: 'x', toleranceMs: -1 }, 'toleranceMs'],
     [{ authToken: 'x', replayCache: {} }, 'replayCache'],
     [{ authToken: 'x', sharedKeySecret: '' }, 'sharedKeySecret'],
@@ -194,5 +210,34 @@ describe('misuse', () => {
 
   test('a request without a byte body throws', () => {
     expect(() => verifyTwilio({ method: 'POST', url: 'https://h.example.com/', headers: {}, body: 'text' } as never, { authToken: 'x' })).toThrow(/request must be/);
+  });
+});
+
+describe('SharedKey rotation: secrets by key id', () => {
+  const url = 'https://hooks.example.com/t';
+  const oldKey = { id: 'webhooks_shared_key_old', secret: 'old-secret' };
+  const newKey = { id: 'webhooks_shared_key_new', secret: 'new-secret' };
+  const sharedKeySecret = { [oldKey.id]: oldKey.secret, [newKey.id]: newKey.secret };
+
+  test('each request is checked with the secret its key id names', async () => {
+    for (const key of [oldKey, newKey]) {
+      const signed = signTwilio({ authToken: 'tok', sharedKey: key, url, params: { A: '1' } });
+      await expect(verifyTwilio(signed, { authToken: 'tok', sharedKeySecret })).resolves.toMatchObject({ ok: true });
+    }
+  });
+
+  test("a key id with another key's secret, or an unknown id, fails", async () => {
+    const swapped = signTwilio({ authToken: 'tok', sharedKey: { id: newKey.id, secret: oldKey.secret }, url, params: { A: '1' } });
+    await expect(verifyTwilio(swapped, { authToken: 'tok', sharedKeySecret })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+    const unknown = signTwilio({ authToken: 'tok', sharedKey: { id: 'webhooks_shared_key_x', secret: oldKey.secret }, url, params: { A: '1' } });
+    await expect(verifyTwilio(unknown, { authToken: 'tok', sharedKeySecret })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+    const proto = signTwilio({ authToken: 'tok', sharedKey: { id: '__proto__', secret: 'x' }, url, params: { A: '1' } });
+    await expect(verifyTwilio(proto, { authToken: 'tok', sharedKeySecret })).resolves.toMatchObject({ ok: false, code: 'bad_signature' });
+  });
+
+  test('an empty map or a non-string secret throws invalid_argument', () => {
+    for (const bad of [{}, { k: '' }, { k: 'ok', j: 5 }, ['s']]) {
+      expect(() => verifyTwilio(signTwilio({ authToken: 'tok', url }), { authToken: 'tok', sharedKeySecret: bad as never })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
   });
 });

@@ -131,6 +131,8 @@ describe('Messages API JWT', () => {
     await expect(verifyVonage(signed, { signatureSecret: secret, toleranceMs: 1000, now: () => iat * 1000 + 1001 })).resolves.toMatchObject({ ok: false, code: 'stale_timestamp' });
     await expect(verifyVonage(withToken(vonageJwt(secret, body, { iat, exp: iat - 600 })), { signatureSecret: secret, now })).resolves.toMatchObject({ ok: false, code: 'stale_timestamp' });
     await expect(verifyVonage(withToken(vonageJwt(secret, body, {})), { signatureSecret: secret, now })).resolves.toMatchObject({ ok: false, code: 'malformed_request' });
+    await expect(verifyVonage(withToken(vonageJwt(secret, body, { iat, exp: 'tomorrow' })), { signatureSecret: secret, now })).resolves.toMatchObject({ ok: false, code: 'malformed_request' });
+    await expect(verifyVonage(withToken(vonageJwt(secret, body, { iat, exp: iat + 60 })), { signatureSecret: secret, now })).resolves.toMatchObject({ ok: true });
     await expect(verifyVonage(withToken(vonageJwt(secret, body, { iat, payload_hash: undefined })), { signatureSecret: secret, now })).resolves.toMatchObject({ ok: false, code: 'malformed_request' });
     await expect(verifyVonage(withToken('abc.def'), { signatureSecret: secret, now })).resolves.toMatchObject({ ok: false, code: 'malformed_request' });
   });
