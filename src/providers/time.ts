@@ -93,11 +93,18 @@ export function isoFromSmppDate(value: string): string | undefined {
   for (const [yearDigits, seconds] of layouts ?? []) {
     const year = yearDigits === 2 ? 2000 + Number(value.slice(0, 2)) : Number(value.slice(0, 4));
     const n = (i: number) => Number(value.slice(yearDigits + i, yearDigits + i + 2));
-    try {
-      return fromParts('done date', year, n(0), n(2), n(4), n(6), seconds ? n(8) : 0, 0, 0);
-    } catch (error) {
-      if (!(error instanceof Malformed)) throw error;
-    }
+    const iso = realDate(year, n(0), n(2), n(4), n(6), seconds ? n(8) : 0);
+    if (iso !== undefined) return iso;
   }
   return undefined;
+}
+
+/** The UTC date and time as ISO 8601, or `undefined` when it does not exist (31 April, hour 24) or is outside 1970–9999. */
+function realDate(year: number, month: number, day: number, hour: number, minute: number, second: number): string | undefined {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  const date = new Date(ms);
+  // Date.UTC rolls 31 April over to 1 May: a date that does not read back is not real.
+  if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1 || ms < MIN_MS || ms > MAX_MS) return undefined;
+  return date.toISOString();
 }
