@@ -1,6 +1,8 @@
 export {
   createPostgresStore,
   type BatchItem,
+  type BatchResult,
+  type ChannelMismatch,
   type ExpireOptions,
   type ExpireResult,
   type PostgresStore,

@@ -9,7 +9,7 @@ import { perLifecycle } from '../internal/memo';
 import { checkDelayNames, givenDelays, resolveDelays, type DelayOptions } from './delays';
 import type { DeliveryReport } from '../report/model';
 import type { StatsOptions } from './stats';
-import { applySql, arrayLiteral, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationSql, registerSql, tableNames, type TableNames } from './sql';
+import { arrayLiteral, batchTables, callApplyBatchSql, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationSql, registerSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
@@ -83,6 +83,26 @@ export interface BatchItem<C extends ChannelRef = ChannelRef> {
   readonly event: StoreEvent;
 }
 
+/**
+ * An item of {@link PostgresStore.applyMany} whose message is stored (or was
+ * created earlier in the same batch) under another channel: that item changes
+ * nothing, and the rest of the batch is applied. (`apply` throws
+ * `LifecycleError('invalid_argument')` for the same mistake.)
+ */
+export interface ChannelMismatch {
+  readonly outcome: 'rejected';
+  readonly code: 'channel_mismatch';
+  /** The channel the item named. */
+  readonly channel: string;
+  /** The channel the message is stored under. */
+  readonly storedChannel: string;
+  readonly implied: readonly never[];
+  readonly message: string;
+}
+
+/** What {@link PostgresStore.applyMany} answers per item: what `apply` would, or a {@link ChannelMismatch}. */
+export type BatchResult<S extends string = string> = ApplyResult<S> | ChannelMismatch;
+
 /** A message's stored state. */
 export interface StoredMessage<S extends string = string> {
   readonly messageId: string;
@@ -144,9 +164,20 @@ export interface PostgresStore {
   /**
    * Applies a batch in order, in one statement (one round trip, all or
    * nothing); results in input order, each what `apply` would have returned
-   * at that point.
+   * at that point, except that a provider event id decided earlier in the
+   * same batch is a `duplicate` (as in `reconcile`), and an item whose
+   * message is stored under another channel is a {@link ChannelMismatch}
+   * (the other items are applied). Malformed items, an unknown channel or a
+   * bad option throw `LifecycleError` before anything is written.
+   *
+   * @example
+   * const [a, b] = await store.applyMany([
+   *   { messageId: 'm-1', channel: 'sms', event: { status: 'SUBMITTED', id: 'e1' } },
+   *   { messageId: 'm-1', channel: 'sms', event: { status: 'DELIVERED', id: 'e2' } },
+   * ]);
+   * // a.outcome === 'applied', b.outcome === 'applied'
    */
-  applyMany(items: readonly BatchItem[], options?: StoreApplyOptions): Promise<ApplyResult[]>;
+  applyMany(items: readonly BatchItem[], options?: StoreApplyOptions): Promise<BatchResult[]>;
   /**
    * Records a message when it is sent: a row at the channel's initial status
    * (no history), so that it exists for the store before any callback, with
@@ -279,16 +310,21 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
   for (const channel of [...BUILT_IN, ...(options.channels ?? [])]) register(channel);
 
   // The statement text depends only on the set of channels in a call; keep one per set.
-  const statements = new Map<string, { text: string; name: string }>();
-  const statementFor = (lifecycles: readonly CompiledLifecycle[]) => {
+  const tableCache = new Map<string, string[]>();
+  /** The batch's channels' decision tables as the batch function's parameters, built once per set of channels. */
+  const tablesFor = (lifecycles: readonly CompiledLifecycle[]): string[] => {
     const key = lifecycles.map((l) => l.name).join('\u0000');
-    let statement = statements.get(key);
-    if (statement === undefined) {
-      const text = applySql(names, lifecycles);
-      statement = { text, name: `dl_apply_${hash(text)}` };
-      statements.set(key, statement);
+    let params = tableCache.get(key);
+    if (params === undefined) {
+      const t = batchTables(lifecycles);
+      params = [
+        arrayLiteral(t.names), arrayLiteral(t.n), arrayLiteral(t.sbase), arrayLiteral(t.init), arrayLiteral(t.rbase), arrayLiteral(t.tbase), arrayLiteral(t.tn),
+        arrayLiteral(t.statuses), arrayLiteral(t.rel), arrayLiteral(t.impStart), arrayLiteral(t.impLen), arrayLiteral(t.imp),
+        arrayLiteral(t.timerFrom), arrayLiteral(t.timerTo),
+      ];
+      tableCache.set(key, params);
     }
-    return statement;
+    return params;
   };
 
   const one = { text: callApplyOneSql(names), name: '' };
@@ -312,7 +348,10 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
     return lifecycles.map((l) => resolveDelays(l, given));
   };
 
-  const run = async (batch: Prepared, options: StoreApplyOptions | undefined): Promise<ApplyResult[]> => {
+  const batchCall = { text: callApplyBatchSql(names), name: '' };
+  batchCall.name = `dl_apply_batch_${hash(batchCall.text)}`;
+
+  const run = async (batch: Prepared, options: StoreApplyOptions | undefined, perItem: boolean): Promise<BatchResult[]> => {
     const tolerant = policyIsTolerant(options);
     const delays = delaysOf(batch.lifecycles, options);
     const at = now();
@@ -327,11 +366,18 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
         batch.messageIds[0], lifecycle.name, lifecycle.statuses[lifecycle.initial], p.statuses, ...column, status, batch.ids[0], batch.ats[0],
         p.timerFrom, p.timerTo, arrayLiteral(delays[0]), at, batch.details[0],
       ];
-      return results(batch, (await attempt(one, params)).map(decodeApplyEvent), options);
+      return results(batch, (await attempt(one, params)).map(decodeApplyEvent), options, perItem);
     }
-    const statement = statementFor(batch.lifecycles);
-    const params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant, at, delays.flat(), batch.details];
-    return results(batch, await attempt(statement, params), options);
+    const tables = tablesFor(batch.lifecycles);
+    const index = new Map(batch.lifecycles.map((l, i) => [l.name, i + 1]));
+    const params = [
+      batch.messageIds,
+      batch.channels.map((name) => index.get(name) as number),
+      batch.statuses.map((status, i) => (status === null ? null : (batch.lifecycles[(index.get(batch.channels[i]) as number) - 1].ids.get(status) as number) + 1)),
+      batch.ids, batch.ats, batch.details, tolerant, at, ...tables, arrayLiteral(delays.flat()),
+    ];
+    const row = (await attempt(batchCall, params))[0];
+    return results(batch, (row.r as string[]).map((r) => decodeApplyEvent({ r })), options, perItem);
   };
 
   const sweeps = new Map<string, { text: string; name: string }>();
@@ -355,7 +401,7 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
     },
     async apply(messageId, channel, event, options) {
       const batch = prepare([{ messageId, channel, event }], register);
-      return (await run(batch, options))[0] as ApplyResult<StatusOf<typeof channel>>;
+      return (await run(batch, options, false))[0] as ApplyResult<StatusOf<typeof channel>>;
     },
     async applyMany(items, options) {
       if (!Array.isArray(items)) throw new LifecycleError('invalid_argument', `applyMany takes an array, got ${show(items)}`);
@@ -363,7 +409,7 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
         policyIsTolerant(options);
         return [];
       }
-      return run(prepare(items, register), options);
+      return run(prepare(items, register), options, true);
     },
     async get(messageId) {
       checkMessageId(messageId);
@@ -483,7 +529,6 @@ function checkMessageId(messageId: unknown): asserts messageId is string {
 /** Validates a whole batch before anything is sent: nothing is written unless every item is well formed. */
 function prepare(items: readonly BatchItem[], register: (channel: unknown) => CompiledLifecycle): Prepared {
   const batch: Prepared = { messageIds: [], channels: [], statuses: [], ids: [], ats: [], details: [], lifecycles: [], incoming: [] };
-  const channelOf = new Map<string, string>();
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
       throw new LifecycleError('invalid_argument', `item ${index} must be { messageId, channel, event }, got ${show(item)}`);
@@ -491,13 +536,6 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
     const { messageId, channel, event } = item;
     checkMessageId(messageId);
     const lifecycle = register(channel);
-    const seen = channelOf.get(messageId);
-    if (seen !== undefined && seen !== lifecycle.name) {
-      throw new LifecycleError('invalid_argument', `message ${show(messageId)} appears with channels ${show(seen)} and ${show(lifecycle.name)}`, {
-        channel: lifecycle.name,
-      });
-    }
-    channelOf.set(messageId, lifecycle.name);
     const report = readReport(typeof event === 'string' ? { status: event } : event);
     if (typeof report === 'string') {
       throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
@@ -527,25 +565,26 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
   return batch;
 }
 
-/** Rebuilds each event's `applyStatus` result from the status it met in the database. */
-function results(batch: Prepared, rows: readonly Record<string, unknown>[], options: ApplyOptions | undefined): ApplyResult[] {
+/**
+ * Rebuilds each event's `applyStatus` result from the status it met in the
+ * database. A message stored under another channel throws for `apply`
+ * (`perItem` false) and is that item's {@link ChannelMismatch} for `applyMany`.
+ */
+function results(batch: Prepared, rows: readonly Record<string, unknown>[], options: ApplyOptions | undefined, perItem: boolean): BatchResult[] {
   if (rows.length !== batch.messageIds.length) {
     throw new Error(`delivery-lifecycle: the store returned ${rows.length} results for ${batch.messageIds.length} events`);
   }
-  for (const [i, row] of rows.entries()) {
-    const stored = row.stored_channel as string | null;
-    if (stored !== null && stored !== undefined && stored !== batch.channels[i]) {
-      throw new LifecycleError(
-        'invalid_argument',
-        `message ${show(batch.messageIds[i])} is stored as ${show(stored)}, not ${show(batch.channels[i])}; nothing was written`,
-        { channel: batch.channels[i] },
-      );
-    }
-  }
   const byName = new Map(batch.lifecycles.map((l) => [l.name, l]));
   return rows.map((row, i) => {
+    const stored = row.stored_channel as string | null;
+    if (stored !== null && stored !== undefined) {
+      const message = `message ${show(batch.messageIds[i])} is stored as ${show(stored)}, not ${show(batch.channels[i])}`;
+      if (!perItem) throw new LifecycleError('invalid_argument', `${message}; nothing was written`, { channel: batch.channels[i] });
+      const mismatch: ChannelMismatch = { outcome: 'rejected', code: 'channel_mismatch', channel: batch.channels[i], storedChannel: stored, implied: [], message };
+      return mismatch;
+    }
     const lifecycle = byName.get(batch.channels[i]) as CompiledLifecycle;
-    const from = (row.from_status as string | null) ?? lifecycle.statuses[lifecycle.initial];
+    const from = row.from_status as string;
     if (row.dup === true) {
       const ignored: Ignored = {
         outcome: 'ignored',

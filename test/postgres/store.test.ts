@@ -14,7 +14,7 @@ import {
 } from '../../src';
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
 import { decodeApplyEvent } from '../../src/postgres/sql';
-import { checkMessage, deliveredStream, legalPath, pathTo, rng } from '../support/postgres';
+import { checkMessage, deliveredStream, legalPath, noMismatch, pathTo, rng } from '../support/postgres';
 import { CHANNEL_NAMES, MACHINES, classify, oracleFor } from '../support/oracle';
 import { CATALOG } from '../support/lifecycle-md';
 
@@ -144,7 +144,7 @@ describe('the store checked step by step against the independent xstate oracle (
           let status = oracle.initial;
           const events = picks.map((p, i) => ({ status: words[p % words.length], id: `o${i}` }) as StatusReport);
           const results = batched
-            ? await store.applyMany(events.map((event) => ({ messageId: id, channel, event })), { policy })
+            ? noMismatch(await store.applyMany(events.map((event) => ({ messageId: id, channel, event })), { policy }))
             : await events.reduce<Promise<ApplyResult[]>>(async (all, event) => [...(await all), await store.apply(id, channel, event, { policy })], Promise.resolve([]));
           for (const [i, event] of events.entries()) {
             const { code } = classify(channel, status, event.status);
@@ -256,29 +256,40 @@ describe('bad input is refused before anything is written', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
-  test('a message stored under another channel is refused, and the whole batch with it', async () => {
+  test('a message stored under another channel: apply throws, applyMany rejects that item only', async () => {
     const id = fresh('mismatch');
     const other = fresh('other');
     await store.apply(id, 'email', 'DELIVERED');
     const before = await rowCounts();
     await expectError(store.apply(id, 'sms', 'SUBMITTED'), 'invalid_argument');
-    await expectError(
-      store.applyMany([
-        { messageId: other, channel: 'sms', event: 'SUBMITTED' },
-        { messageId: id, channel: 'sms', event: 'SUBMITTED' },
-      ]),
-      'invalid_argument',
-    );
-    await expectError(
-      store.applyMany([
-        { messageId: other, channel: 'sms', event: 'SUBMITTED' },
-        { messageId: other, channel: 'email', event: 'DELIVERED' },
-      ]),
-      'invalid_argument',
-    );
     expect(await rowCounts()).toEqual(before);
-    expect(await store.get(other)).toBeUndefined();
-    expect((await store.get(id))?.status).toBe('DELIVERED');
+    const [first, second, third] = await store.applyMany([
+      { messageId: other, channel: 'sms', event: 'SUBMITTED' },
+      { messageId: id, channel: 'sms', event: { status: 'SUBMITTED', id: 'wrong' } },
+      { messageId: id, channel: 'email', event: 'OPEN' },
+    ]);
+    expect(first).toMatchObject({ outcome: 'applied', status: 'SUBMITTED' });
+    expect(second).toEqual({ outcome: 'rejected', code: 'channel_mismatch', channel: 'sms', storedChannel: 'email', implied: [], message: expect.stringContaining('email') });
+    expect(third).toMatchObject({ outcome: 'applied', from: 'DELIVERED', status: 'OPEN' });
+    expect((await store.get(other))?.status).toBe('SUBMITTED');
+    expect((await store.history(id)).map((h) => h.id)).not.toContain('wrong');
+    // Inside one batch, the first item that writes fixes the channel, as sequential applies would.
+    const fresh1 = fresh('mixed');
+    const fresh2 = fresh('mixed');
+    const mixed = await store.applyMany([
+      { messageId: fresh1, channel: 'sms', event: 'SUBMITTED' },
+      { messageId: fresh1, channel: 'email', event: 'DELIVERED' },
+      { messageId: fresh2, channel: 'sms', event: 'NOT-A-STATUS' },
+      { messageId: fresh2, channel: 'email', event: 'DELIVERED' },
+    ]);
+    expect(mixed.map((r) => [r.outcome, r.code ?? 'ok'])).toEqual([
+      ['applied', 'ok'],
+      ['rejected', 'channel_mismatch'],
+      ['rejected', 'unknown_status'],
+      ['applied', 'ok'],
+    ]);
+    expect((await store.get(fresh1))?.channel).toBe('sms');
+    expect((await store.get(fresh2))?.channel).toBe('email');
   });
 
   test('a statement that fails midway leaves the row and the history as they were', async () => {
