@@ -9,9 +9,11 @@ export {
   type PostgresStoreOptions,
   type RegisterOptions,
   type RegisterResult,
+  type SideEvent,
   type StoreApplyOptions,
   type StoreEvent,
   type StoredMessage,
+  type StoredSideEvent,
   type StoredTransition,
 } from './store';
 export { startExpirySweeper, type ExpirySweeper, type SweeperOptions } from './sweeper';

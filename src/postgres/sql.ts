@@ -16,6 +16,8 @@ export interface TableNames {
   readonly applyFunction: string;
   /** Schema-qualified, quoted name of the batch function. */
   readonly batchFunction: string;
+  /** Schema-qualified, quoted side-events table. */
+  readonly sideEvent: string;
   /** The quoted schema, when one was given. */
   readonly schema: string | undefined;
 }
@@ -42,6 +44,7 @@ export function tableNames(schema: string | undefined, prefix: string): TableNam
     deadlineIndex: identifier(`${prefix}status_deadline`, 'index'),
     applyFunction: qualify(`${prefix}apply_timed`),
     batchFunction: qualify(`${prefix}apply_batch`),
+    sideEvent: qualify(`${prefix}side_event`),
     schema: q,
   };
 }
@@ -82,6 +85,24 @@ function textArray(values: readonly string[]): string {
  * `backfill` (see {@link backfillSql}) gives its timed rows their deadline.
  */
 export function migrationSql(names: TableNames, lifecycles: readonly CompiledLifecycle[] = []): string {
+  return migrationStatements(names, lifecycles).join(';\n');
+}
+
+/**
+ * The migration as one statement: a `DO` block that runs each statement of
+ * {@link migrationSql} with `EXECUTE`, in one transaction (so the advisory
+ * lock holds to the end). It is what a client that offers only
+ * `query(text, params)` runs, since a parameterised query takes one statement.
+ */
+export function migrationBlockSql(names: TableNames, lifecycles: readonly CompiledLifecycle[] = []): string {
+  const statements = migrationStatements(names, lifecycles);
+  for (const statement of statements) {
+    if (statement.includes('$dl_step$') || statement.includes('$dl_migrate$')) throw new Error('delivery-lifecycle: a migration statement contains a reserved quote tag');
+  }
+  return `DO $dl_migrate$\nBEGIN\n${statements.map((st) => `EXECUTE $dl_step$${st}$dl_step$;`).join('\n')}\nEND\n$dl_migrate$`;
+}
+
+function migrationStatements(names: TableNames, lifecycles: readonly CompiledLifecycle[]): string[] {
   const { status: s, transition: t } = names;
   return [
     `SELECT pg_advisory_xact_lock(${lockKey(s)})`,
@@ -125,7 +146,18 @@ $delivery_lifecycle$`,
     `CREATE INDEX IF NOT EXISTS ${names.deadlineIndex} ON ${s} (deadline) WHERE deadline IS NOT NULL`,
     applyEventFunctionSql(names),
     applyBatchFunctionSql(names),
-  ].join(';\n');
+    // Side events (a spam complaint, an unsubscribe): kept once per provider event id, per message.
+    `CREATE TABLE IF NOT EXISTS ${names.sideEvent} (
+  message_id text NOT NULL,
+  event_id text NOT NULL,
+  provider text,
+  kind varchar(${MAX_DETAIL_LENGTH}),
+  detail varchar(${MAX_DETAIL_LENGTH}),
+  at timestamptz,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (message_id, event_id)
+)`,
+  ];
 }
 
 /**
@@ -181,6 +213,28 @@ function lockKey(text: string): number {
   let h = 0x2545f491;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h | 0;
+}
+
+/**
+ * Records a side event unless the message already has one with that
+ * provider event id. $1 message id, $2 event id, $3 provider, $4 kind, $5
+ * detail, $6 time (epoch ms). Returns how many rows it inserted (0 or 1).
+ */
+export function recordSideEventSql(names: TableNames): string {
+  return `WITH ins AS (
+  INSERT INTO ${names.sideEvent} (message_id, event_id, provider, kind, detail, at)
+  VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::float8 IS NULL THEN NULL ELSE to_timestamp($6::float8 / 1000.0) END)
+  ON CONFLICT (message_id, event_id) DO NOTHING
+  RETURNING 1
+)
+SELECT count(*)::int AS inserted FROM ins`;
+}
+
+/** Reads one message's side events, oldest recorded first. $1 message id. */
+export function sideEventsSql(names: TableNames): string {
+  return `SELECT event_id, provider, kind, detail, recorded_at,
+  CASE WHEN at IS NULL THEN NULL ELSE (extract(epoch FROM at) * 1000)::float8 END AS at_ms
+FROM ${names.sideEvent} WHERE message_id = $1 ORDER BY recorded_at, event_id`;
 }
 
 /** Reads one message's row. $1 message id. */

@@ -9,7 +9,7 @@ import { perLifecycle } from '../internal/memo';
 import { checkDelayNames, givenDelays, resolveDelays, type DelayOptions } from './delays';
 import type { DeliveryReport } from '../report/model';
 import type { StatsOptions } from './stats';
-import { arrayLiteral, batchTables, callApplyBatchSql, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationSql, registerSql, tableNames, type TableNames } from './sql';
+import { arrayLiteral, batchTables, callApplyBatchSql, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationBlockSql, migrationSql, recordSideEventSql, registerSql, sideEventsSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
@@ -102,6 +102,32 @@ export interface ChannelMismatch {
 
 /** What {@link PostgresStore.applyMany} answers per item: what `apply` would, or a {@link ChannelMismatch}. */
 export type BatchResult<S extends string = string> = ApplyResult<S> | ChannelMismatch;
+
+/** A side event for {@link PostgresStore.recordSideEvent}. Text fields are cut to 200 code points. */
+export interface SideEvent {
+  /** The provider's event id (or one derived from the request): a side event is kept once per id and message. */
+  readonly id: string;
+  /** Which provider sent it, e.g. `'postmark'`. */
+  readonly provider?: string;
+  /** What it is, in your words or the mapper's code, e.g. `'spam_complaint'`. */
+  readonly kind?: string;
+  /** The provider's own words, e.g. a `ProviderRejection`'s `detail` (`"Bounce/SpamComplaint"`). */
+  readonly detail?: string;
+  /** When it happened: Date, epoch ms or ISO 8601. */
+  readonly at?: Date | number | string;
+}
+
+/** A side event as {@link PostgresStore.sideEvents} returns it. */
+export interface StoredSideEvent {
+  readonly id: string;
+  readonly provider?: string;
+  readonly kind?: string;
+  readonly detail?: string;
+  /** Epoch ms, when it was given. */
+  readonly at?: number;
+  /** When the store recorded it. */
+  readonly recordedAt: Date;
+}
 
 /** A message's stored state. */
 export interface StoredMessage<S extends string = string> {
@@ -213,8 +239,22 @@ export interface PostgresStore {
    * `LifecycleError` for bad options or an unknown channel.
    */
   stats(options?: StatsOptions): Promise<DeliveryReport>;
+  /**
+   * Keeps a side event of a message (a spam complaint, an unsubscribe: a
+   * provider callback that is no delivery status, `ProviderRejection` with
+   * code `side_event`), once per provider event id: the same id again is left
+   * as it is (`{ recorded: false }`). The message need not be stored. Throws
+   * `LifecycleError('invalid_event')` for a missing id or a malformed field.
+   *
+   * @example
+   * await store.recordSideEvent('msg-1', { id: 'evt-7', provider: 'postmark', kind: 'side_event', detail: 'SpamComplaint' });
+   * // { recorded: true }; again with id 'evt-7': { recorded: false }
+   */
+  recordSideEvent(messageId: string, event: SideEvent): Promise<{ readonly recorded: boolean }>;
+  /** The message's side events, in the order they were recorded (empty when none). */
+  sideEvents(messageId: string): Promise<StoredSideEvent[]>;
   /** The tables the store uses (quoted, schema-qualified). */
-  readonly tables: Readonly<Pick<TableNames, 'status' | 'transition'>>;
+  readonly tables: Readonly<Pick<TableNames, 'status' | 'transition' | 'sideEvent'>>;
 }
 
 /** A decision column as the array literals the statement takes. */
@@ -391,13 +431,55 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
     }
     return statement;
   };
+  const recordSide = { text: recordSideEventSql(names), name: '' };
+  recordSide.name = `dl_side_${hash(recordSide.text)}`;
+  const listSide = { text: sideEventsSql(names), name: '' };
+  listSide.name = `dl_sides_${hash(listSide.text)}`;
   const enroll = { text: registerSql(names), name: '' };
   enroll.name = `dl_register_${hash(enroll.text)}`;
 
   return {
-    tables: { status: names.status, transition: names.transition },
+    tables: { status: names.status, transition: names.transition, sideEvent: names.sideEvent },
     async migrate() {
-      await client.exec(migrationSql(names, [...registry.values()]));
+      const lifecycles = [...registry.values()];
+      if (client.exec !== undefined) await client.exec(migrationSql(names, lifecycles));
+      else await client.query(migrationBlockSql(names, lifecycles), []);
+    },
+    async recordSideEvent(messageId, event) {
+      checkMessageId(messageId);
+      if (typeof event !== 'object' || event === null) throw new LifecycleError('invalid_event', `a side event must be an object, got ${show(event)}`);
+      const { id, provider, kind, detail, at } = event;
+      if (typeof id !== 'string' || id.length === 0 || id.includes('\0') || Buffer.byteLength(id) > MAX_ID_BYTES) {
+        throw new LifecycleError('invalid_event', `a side event needs an id: a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(id)}`);
+      }
+      const text = (value: unknown, what: string): string | null => {
+        if (value === undefined) return null;
+        if (typeof value !== 'string' || value.includes('\0')) throw new LifecycleError('invalid_event', `${what} must be a string without NUL, got ${show(value)}`);
+        return cutDetail(value);
+      };
+      let atMs: number | null = null;
+      if (at !== undefined) {
+        const report = readReport({ status: 'side_event', at });
+        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
+          throw new LifecycleError('invalid_event', `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`);
+        }
+        atMs = report.at;
+      }
+      const params = [messageId, id, text(provider, 'provider'), text(kind, 'kind'), text(detail, 'detail'), atMs];
+      const row = (await attempt(recordSide, params))[0];
+      return { recorded: Number(row.inserted) === 1 };
+    },
+    async sideEvents(messageId) {
+      checkMessageId(messageId);
+      const rows = (await client.query(listSide.text, [messageId], listSide.name)).rows;
+      return rows.map((row) => {
+        const entry: { -readonly [K in keyof StoredSideEvent]: StoredSideEvent[K] } = { id: row.event_id as string, recordedAt: row.recorded_at as Date };
+        if (row.provider !== null && row.provider !== undefined) entry.provider = row.provider as string;
+        if (row.kind !== null && row.kind !== undefined) entry.kind = row.kind as string;
+        if (row.detail !== null && row.detail !== undefined) entry.detail = row.detail as string;
+        if (row.at_ms !== null && row.at_ms !== undefined) entry.at = Number(row.at_ms);
+        return entry;
+      });
     },
     async apply(messageId, channel, event, options) {
       const batch = prepare([{ messageId, channel, event }], register);

@@ -383,3 +383,68 @@ describe('reads', () => {
     await expectError(store.get(42 as never), 'invalid_argument');
   });
 });
+
+describe('a client that offers only query(text, params)', () => {
+  test('migrates (one DO block), applies, reads and keeps side events', async () => {
+    const calls: string[] = [];
+    const queryOnly = {
+      query: async (text: string, params: readonly unknown[]) => {
+        calls.push(text);
+        return db.query<Record<string, unknown>>(text, [...params]);
+      },
+    };
+    const lean = createPostgresStore(queryOnly, { schema: 'query_only', now: () => CLOCK });
+    await lean.migrate();
+    await lean.migrate();
+    expect(calls.filter((c) => c.startsWith('DO $dl_migrate$'))).toHaveLength(2);
+    const tables = await db.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'query_only' ORDER BY 1`,
+    );
+    expect(tables.rows.map((r) => r.name)).toEqual(['delivery_side_event', 'delivery_status', 'delivery_transition']);
+    expect((await lean.apply('q-1', 'sms', 'SUBMITTED')).outcome).toBe('applied');
+    const many = await lean.applyMany([
+      { messageId: 'q-1', channel: 'sms', event: { status: 'DELIVERED', id: 'd' } },
+      { messageId: 'q-2', channel: 'email', event: 'OPEN' },
+    ]);
+    expect(many.map((r) => r.outcome)).toEqual(['applied', 'applied']);
+    expect((await lean.get('q-1'))?.status).toBe('DELIVERED');
+    expect((await lean.history('q-2')).map((h) => h.status)).toEqual(['DELIVERED', 'OPEN']);
+    expect(await lean.recordSideEvent('q-2', { id: 's1', detail: 'SpamComplaint' })).toEqual({ recorded: true });
+    expect((await lean.sideEvents('q-2')).map((e) => e.detail)).toEqual(['SpamComplaint']);
+    expect(await store.get('q-1')).toBeUndefined();
+  });
+});
+
+describe('side events', () => {
+  test('are kept once per provider event id, per message, with their fields', async () => {
+    const id = fresh('side');
+    const other = fresh('side');
+    expect(await store.sideEvents(id)).toEqual([]);
+    const complaint = { id: 'pm-1', provider: 'postmark', kind: 'side_event', detail: 'Bounce/SpamComplaint', at: '2023-11-14T22:13:20.000Z' };
+    expect(await store.recordSideEvent(id, complaint)).toEqual({ recorded: true });
+    expect(await store.recordSideEvent(id, { ...complaint, detail: 'changed' })).toEqual({ recorded: false });
+    expect(await store.recordSideEvent(id, { id: 'pm-2', detail: 'x'.repeat(300) })).toEqual({ recorded: true });
+    // The same provider id on another message is that message's own.
+    expect(await store.recordSideEvent(other, { id: 'pm-1' })).toEqual({ recorded: true });
+    const kept = await store.sideEvents(id);
+    expect(kept.map(({ recordedAt, ...rest }) => (expect(recordedAt).toBeInstanceOf(Date), rest))).toEqual([
+      { id: 'pm-1', provider: 'postmark', kind: 'side_event', detail: 'Bounce/SpamComplaint', at: Date.parse('2023-11-14T22:13:20.000Z') },
+      { id: 'pm-2', detail: 'x'.repeat(200) },
+    ]);
+    expect((await store.sideEvents(other)).map((e) => e.id)).toEqual(['pm-1']);
+    // A side event does not touch the message's status or history.
+    expect(await store.get(id)).toBeUndefined();
+  });
+
+  test('bad input is a typed error and writes nothing', async () => {
+    const id = fresh('side');
+    await expectError(store.recordSideEvent(id, { id: '' }), 'invalid_event');
+    await expectError(store.recordSideEvent(id, {} as never), 'invalid_event');
+    await expectError(store.recordSideEvent(id, null as never), 'invalid_event');
+    await expectError(store.recordSideEvent(id, { id: 'a', detail: 42 } as never), 'invalid_event');
+    await expectError(store.recordSideEvent(id, { id: 'a', at: 'yesterday' }), 'invalid_event');
+    await expectError(store.recordSideEvent(id, { id: 'a\0b' }), 'invalid_event');
+    await expectError(store.recordSideEvent('', { id: 'a' }), 'invalid_argument');
+    expect(await store.sideEvents(id)).toEqual([]);
+  });
+});
