@@ -63,7 +63,7 @@ describe('migrate', () => {
   test('honours schema and prefix, and refuses names that are not plain identifiers', async () => {
     const other = createPostgresStore(db, { schema: 'lifecycle_unit', tablePrefix: 'x_' });
     await other.migrate();
-    expect(other.tables).toEqual({ status: '"lifecycle_unit"."x_status"', transition: '"lifecycle_unit"."x_transition"' });
+    expect(other.tables).toEqual({ status: '"lifecycle_unit"."x_status"', transition: '"lifecycle_unit"."x_transition"', sideEvent: '"lifecycle_unit"."x_side_event"' });
     expect((await other.apply('m', 'sms', 'SUBMITTED')).outcome).toBe('applied');
     expect(await store.get('m')).toBeUndefined();
     expect(() => createPostgresStore(db, { tablePrefix: 'x"; DROP TABLE y; --' })).toThrow(/tablePrefix/);
