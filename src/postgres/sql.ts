@@ -715,7 +715,12 @@ END
 $delivery_lifecycle$`;
 }
 
-/** Calls the batch function; the parameters are {@link applyBatchFunctionSql}'s, in order. */
+/**
+ * Calls the batch function; the parameters are {@link applyBatchFunctionSql}'s, in order.
+ *
+ * @example
+ * callApplyBatchSql(tableNames(undefined, 'delivery_')) // 'SELECT "delivery_apply_batch"($1, …, $23) AS r'
+ */
 export function callApplyBatchSql(names: TableNames): string {
   return `SELECT ${names.batchFunction}(${Array.from({ length: 23 }, (_, i) => `$${i + 1}`).join(', ')}) AS r`;
 }
@@ -745,6 +750,13 @@ export interface BatchTables {
   readonly timerTo: number[];
 }
 
+/**
+ * Flattens the decision tables of `lifecycles` (in the given order, channel i
+ * being index i + 1 in the batch function) into {@link BatchTables}.
+ *
+ * @example
+ * batchTables([lifecycleOf('email'), lifecycleOf('sms')]).names // ['email', 'sms']
+ */
 export function batchTables(lifecycles: readonly CompiledLifecycle[]): BatchTables {
   const out: BatchTables = { names: [], n: [], sbase: [], init: [], rbase: [], tbase: [], tn: [], statuses: [], rel: [], impStart: [], impLen: [], imp: [], timerFrom: [], timerTo: [] };
   for (const l of lifecycles) {
