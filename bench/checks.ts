@@ -1,6 +1,7 @@
 import { transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { Bench } from 'tinybench';
-import { applyStatus, canTransition, checkTransition, CHANNELS, lifecycleOf, machineFor, type Channel } from '../dist/index';
+import { applyStatus, canTransition, checkTransition, CHANNELS, lifecycleOf, type Channel } from '../dist/index';
+import { machineFor } from '../dist/machines';
 import type { StreamItem } from './stream';
 
 /** Nanoseconds per check for each contender, all over the same stream in one process. */

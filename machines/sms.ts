@@ -1,10 +1,9 @@
 import { assign, setup } from 'xstate';
 import { actorNow, timeUntil } from '../src/clock';
 import { LifecycleError } from '../src/errors';
-import { eventTime, type StatusEvent } from './shared';
+import { DEFAULT_SMS_VALIDITY_MS, eventTime, type StatusEvent } from './shared';
 
-/** The SMS validity period when a message sets none: 48 hours. */
-export const DEFAULT_SMS_VALIDITY_MS = 48 * 60 * 60 * 1000;
+export { DEFAULT_SMS_VALIDITY_MS } from './shared';
 
 export type SmsStatus = 'REGISTERED' | 'SUBMITTED' | 'DELIVERED' | 'EXPIRED' | 'UNDELIVERABLE' | 'FAILED';
 

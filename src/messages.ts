@@ -1,4 +1,4 @@
-import type { TransitionCode } from './validate';
+import type { TransitionCode } from './errors';
 
 /** What a message about a rejection may mention. Values are shown as given. */
 export interface RejectionContext {

@@ -1,5 +1,5 @@
 import { lifecycleOf, requireLifecycle, requireStatusId, type ChannelRef, type StatusOf } from './catalog';
-import type { CompiledLifecycle } from './compile';
+import type { CompiledLifecycle } from './lifecycle';
 import { LifecycleError } from './errors';
 import { perLifecycle } from './internal/memo';
 import { toEpochMs } from './internal/time';

@@ -1,5 +1,5 @@
 import { CHANNELS, lifecycleOf, type ChannelRef } from './catalog';
-import type { CompiledLifecycle } from './compile';
+import type { CompiledLifecycle } from './lifecycle';
 import { LifecycleError, TRANSITION_CODES } from './errors';
 import { show } from './messages';
 import { applyStatus, readReport, type ApplyCode, type ApplyOptions, type Policy } from './reconcile';

@@ -1,5 +1,5 @@
 import { CHANNELS, lifecycleOf, requireLifecycle, type ChannelRef, type StatusOf } from './catalog';
-import { Relation, isCompiledLifecycle, type CompiledLifecycle, type TimerEdge } from './compile';
+import { Relation, isCompiledLifecycle, type CompiledLifecycle, type TimerEdge } from './lifecycle';
 import { LifecycleError } from './errors';
 import { show } from './messages';
 import { reconcileStep, type ApplyResult, type HistoryEntry, type Policy, type StatusReport } from './reconcile';
