@@ -1,9 +1,10 @@
 import { lifecycleOf, requireLifecycle, requireStatusId, type ChannelRef, type StatusOf } from './catalog';
-import type { CompiledLifecycle } from './lifecycle';
+import { INAPPLICABLE, type CompiledLifecycle } from './lifecycle';
 import { LifecycleError } from './errors';
+import { buildLookup, type NameLookup } from './internal/lookup';
 import { perLifecycle } from './internal/memo';
 import { toEpochMs } from './internal/time';
-import { describeRejection, show } from './messages';
+import { show, statusMessage } from './messages';
 import {
   checksOf,
   type OrderRejection,
@@ -71,8 +72,10 @@ const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * Decides what an incoming status report does to a message whose current
- * status is `current`. Pure; results for valid pairs are precomputed and
- * frozen (do not mutate them). Under the tolerant policy an early report is
+ * status is `current`. Pure; results are frozen (do not mutate them): for
+ * valid pairs and inapplicable names they are precomputed, and a short
+ * unknown string's rejection is remembered, so bad input allocates nothing
+ * once seen (any other bad value costs its one result object). Under the tolerant policy an early report is
  * applied with the statuses it implies (OPEN from SUBMITTED implies
  * DELIVERED), duplicates and late reports are ignored, and unknown,
  * inapplicable, contradictory and after-final reports are rejected. The
@@ -94,10 +97,13 @@ export function applyStatus<C extends ChannelRef>(
   const lifecycle = lifecycleOf(channel as unknown) ?? requireLifecycle(channel);
   const policy = policyOf(options);
   const c = lifecycle.lookup.get(current);
-  const x = lifecycle.lookup.get(incoming as string);
   if (c === undefined || c < 0) return invalidCurrent(lifecycle, current);
-  if (x === undefined || x < 0) return rejectStatus(lifecycle, current, x, incoming) as ApplyResult<StatusOf<C>>;
-  return decisionsOf(lifecycle)[policy][c * lifecycle.size + x] as ApplyResult<StatusOf<C>>;
+  const x = lifecycle.lookup.get(incoming as string);
+  const decisions = decisionsOf(lifecycle);
+  if (x !== undefined && x >= 0) return decisions[policy][c * lifecycle.size + x] as ApplyResult<StatusOf<C>>;
+  // A name of the catalog the channel does not use: as precomputed as any pair.
+  if (x === INAPPLICABLE) return decisions.inapplicable[(decisions.vocabulary.get(incoming) as number) * lifecycle.size + c] as ApplyResult<StatusOf<C>>;
+  return unknownStatus(lifecycle, decisions, c, current, incoming) as Rejected<StatusOf<C>>;
 }
 
 const TOLERANT = 0;
@@ -119,20 +125,50 @@ function invalidCurrent(lifecycle: CompiledLifecycle, current: unknown): never {
   throw new Error('unreachable');
 }
 
-function rejectStatus(lifecycle: CompiledLifecycle, current: string, id: number | undefined, incoming: unknown): Rejected {
-  const code = id === undefined ? 'unknown_status' : 'inapplicable_status';
-  return {
-    outcome: 'rejected',
-    status: current,
-    from: current,
-    code,
-    implied: NONE,
-    message: describeRejection(code, { channel: lifecycle.name, side: 'to', status: incoming }),
-  };
+const MAX_REMEMBERED = 256;
+
+/**
+ * The rejection of an unknown reported status. Webhook floods repeat the same
+ * few bad words, so the rejections of the last few hundred short strings are
+ * remembered per lifecycle, frozen, by current status (forgotten all at once
+ * when full: bounded memory whatever arrives); any other value costs one
+ * object, the result with its message.
+ */
+function unknownStatus(lifecycle: CompiledLifecycle, decisions: Decisions, c: number, current: string, incoming: unknown): Rejected {
+  if (typeof incoming !== 'string' || incoming.length > 64) return unknownRejection(lifecycle, current, incoming);
+  const remembered = decisions.unknown;
+  let row = remembered.get(incoming);
+  if (row === undefined) {
+    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+    row = new Array<Rejected | undefined>(lifecycle.size).fill(undefined);
+    remembered.set(incoming, row);
+  }
+  return row[c] ?? (row[c] = Object.freeze(unknownRejection(lifecycle, current, incoming)));
 }
 
-/** Both policies' decision for every valid pair, derived once per lifecycle from the pair's check. */
-const decisionsOf = perLifecycle((lifecycle): readonly [readonly ApplyResult[], readonly ApplyResult[]] => {
+function unknownRejection(lifecycle: CompiledLifecycle, current: string, incoming: unknown): Rejected {
+  const message = statusMessage('unknown_status', lifecycle.name, 'to', incoming);
+  return { outcome: 'rejected', status: current, from: current, code: 'unknown_status', implied: NONE, message };
+}
+
+interface Decisions {
+  /** By policy (0 tolerant, 1 strict), every valid pair's decision, `current * n + incoming`. */
+  readonly 0: readonly ApplyResult[];
+  readonly 1: readonly ApplyResult[];
+  /** Name → its index in the channel's vocabulary. */
+  readonly vocabulary: NameLookup;
+  /** The rejection of each vocabulary name the channel does not use, `vocabularyIndex * n + current`; the same under both policies. */
+  readonly inapplicable: readonly Rejected[];
+  /** Rejections of recently seen unknown strings, by current status (see {@link unknownStatus}). */
+  readonly unknown: Map<string, (Rejected | undefined)[]>;
+}
+
+/**
+ * Both policies' decision for every valid pair, derived once per lifecycle
+ * from the pair's check, and (index 2) the rejection of each inapplicable
+ * name by current status, the same under both policies.
+ */
+const decisionsOf = perLifecycle((lifecycle): Decisions => {
   const tolerant: ApplyResult[] = [];
   const strict: ApplyResult[] = [];
   for (const check of checksOf(lifecycle) as readonly (TransitionAccepted | OrderRejection | SkippedRejection)[]) {
@@ -154,7 +190,23 @@ const decisionsOf = perLifecycle((lifecycle): readonly [readonly ApplyResult[], 
       tolerant.push(Object.freeze({ outcome: 'rejected', status: from, from, code, implied: NONE, message }));
     }
   }
-  return [Object.freeze(tolerant), Object.freeze(strict)];
+  const n = lifecycle.size;
+  const inapplicable: Rejected[] = [];
+  lifecycle.vocabulary.forEach((name, v) => {
+    if (lifecycle.ids.get(name) !== INAPPLICABLE) return; // a sparse array: only inapplicable names are read
+    const message = statusMessage('inapplicable_status', lifecycle.name, 'to', name);
+    for (let c = 0; c < n; c++) {
+      const status = lifecycle.statuses[c];
+      inapplicable[v * n + c] = Object.freeze({ outcome: 'rejected', status, from: status, code: 'inapplicable_status', implied: NONE, message });
+    }
+  });
+  return {
+    0: Object.freeze(tolerant),
+    1: Object.freeze(strict),
+    vocabulary: buildLookup(new Map(lifecycle.vocabulary.map((name, v) => [name, v]))),
+    inapplicable: Object.freeze(inapplicable),
+    unknown: new Map(),
+  };
 });
 
 /** One status report as a provider sends it. */
