@@ -2,7 +2,8 @@ import { CHANNELS, lifecycleOf, requireLifecycle, type ChannelRef, type StatusOf
 import { Relation, isCompiledLifecycle, type CompiledLifecycle, type TimerEdge } from './lifecycle';
 import { LifecycleError } from './errors';
 import { show } from './messages';
-import { reconcileStep, type ApplyResult, type HistoryEntry, type Policy, type StatusReport } from './reconcile';
+import type { ApplyResult, Policy } from './apply';
+import { historyEntries, readReport, seenMessage, stepReport, type HistoryEntry, type SeenIds, type StatusReport } from './step';
 
 /**
  * The snapshot format {@link restoreTracker} reads and `toJSON()` writes; a
@@ -259,20 +260,29 @@ class MessageTracker<S extends string> implements Tracker<S> {
     const s = this.#s;
     this.expireIfDue();
     const index = s.received++;
-    const step = reconcileStep(s.lifecycle, s.status, event, index, (id) => s.seen.has(id), { policy: s.policy });
-    if (step.kind === 'invalid') {
-      return { outcome: 'rejected', status: s.status, from: s.status, code: 'invalid_event', implied: [], message: step.message };
+    const report = readReport(event);
+    if (typeof report === 'string') {
+      return { outcome: 'rejected', status: s.status, from: s.status, code: 'invalid_event', implied: [], message: `event ${index}: ${report}` };
     }
-    if (step.kind === 'seen') {
-      return { outcome: 'ignored', status: s.status, from: s.status, code: 'duplicate', implied: [], message: step.message };
+    const result = stepReport(s.lifecycle, s.status, report, this.#seen, { policy: s.policy });
+    if (result === undefined) {
+      return { outcome: 'ignored', status: s.status, from: s.status, code: 'duplicate', implied: [], message: seenMessage(report.id as string) };
     }
-    if (step.id !== undefined) remember(s, step.id);
-    if (step.result.outcome === 'applied') {
-      if (step.result.status !== s.status) s.since = step.at ?? s.now();
-      for (const e of step.entries) record(s, e);
+    if (result.outcome === 'applied') {
+      if (result.status !== s.status) s.since = report.at ?? s.now();
+      for (const e of historyEntries(result, s.status, index, report)) record(s, e);
     }
-    return step.result;
+    return result;
   }
+
+  /** The tracker's bounded memory of event ids, as the step reads it. */
+  readonly #seen: SeenIds = {
+    seenBefore: (id) => {
+      if (this.#s.seen.has(id)) return true;
+      remember(this.#s, id);
+      return false;
+    },
+  };
 
   expireIfDue(now?: number): boolean {
     const s = this.#s;
