@@ -13,6 +13,7 @@ import { benchApply, benchChecks } from './checks';
 import { benchColdStart } from './coldstart';
 import { benchMemory } from './memory';
 import { benchReplay, eventLog } from './replay';
+import { benchReport } from './report';
 import { findServerBinaries } from '../scripts/postgres-server';
 import { mixedStream } from './stream';
 
@@ -55,6 +56,11 @@ async function main(): Promise<void> {
   const unseen = benchReplay(lines, messages, smoke ? 1 : 5, { maxSeenIdsPerMessage: 0 });
   rows.push(ratio('… without remembering event ids (maxSeenIdsPerMessage: 0)', unseen.parseMs / unseen.replayMs, '—', () => true, `${unseen.replayMs.toFixed(0)} ms vs ${unseen.parseMs.toFixed(0)} ms`));
 
+  const report = benchReport(lines, smoke ? 1 : 5);
+  const perLine = (ms: number) => `${((ms * 1e6) / report.lines).toFixed(0)} ns/line`;
+  rows.push(ratio(`delivery report / replay, time per line (${report.lines.toLocaleString('en')} lines)`, report.reportMs / report.replayMs, '≤ 1.5', (r) => r <= 1.5, `${perLine(report.reportMs)} vs ${perLine(report.replayMs)}`));
+  rows.push(ratio('… peak heap streaming the log from a file: report / replay', report.reportPeakMiB / report.replayPeakMiB, '—', () => true, `${report.reportPeakMiB.toFixed(0)} MiB vs ${report.replayPeakMiB.toFixed(0)} MiB above the starting heap`));
+
   const memory = benchMemory(smoke ? 1000 : 1_000_000, smoke ? 1000 : 100_000);
   const record = memory.record - memory.index;
   const snapshot = memory.snapshot - memory.index;
@@ -68,13 +74,29 @@ async function main(): Promise<void> {
   rows.push(...postgres.rows);
   const table = render(rows);
   console.log(table);
+  benchWebhooks();
   if (!smoke) writeReport(table, postgres.note);
+}
+
+/**
+ * The webhook load test (bench/webhooks.ts, its own processes and server),
+ * when PostgreSQL is available; it writes its figures into docs/webhooks.md.
+ */
+function benchWebhooks(): void {
+  if (process.env.DATABASE_URL === undefined && findServerBinaries() === undefined) {
+    console.log('\nWebhook load test: skipped, no server binaries and no DATABASE_URL.');
+    return;
+  }
+  const args = [require.resolve('ts-node/dist/bin.js'), path.join(__dirname, 'webhooks.ts'), ...(smoke ? ['--smoke'] : [])];
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`bench/webhooks.ts failed with exit code ${String(result.status)}`);
 }
 
 /**
  * The store's benchmark (bench/postgres.ts, its own process and server), when
  * PostgreSQL is available: server binaries to start a throwaway cluster from,
- * or DATABASE_URL. It writes docs/benchmarks-postgres.md itself.
+ * or DATABASE_URL. It writes docs/benchmarks-postgres.md itself; its two goal
+ * ratios become rows of this table.
  */
 function benchPostgres(): { rows: Row[]; note: string } {
   const goals = [

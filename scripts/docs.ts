@@ -25,6 +25,7 @@ const CLI_EXAMPLES: readonly (readonly string[])[] = [
   ['diagram', 'sms', '--format', 'md', '--delay', 'validity=24h'],
   ['replay', 'examples/events.ndjson'],
   ['replay', '--help'],
+  ['expire', '--help'],
 ];
 
 /**
@@ -74,9 +75,10 @@ async function readmeCli(): Promise<string> {
   const parts = [
     `<!-- ${NOTE} The output below is the CLI's own, captured by running each command. -->`,
     '',
-    'Exit codes: `0` ok; `1` a check that is not ok (unknown or inapplicable statuses included), or a log',
-    'with rejected events or malformed lines; `2` bad usage (missing argument, unknown command, option or',
-    'channel, unreadable file). Ignored events (duplicates, late reports) are normal and exit `0`.',
+    'Exit codes: `0` ok; `1` a check that is not ok (unknown or inapplicable statuses included), a log',
+    'with rejected events or malformed lines, or (`expire`) a database that cannot be reached or refuses;',
+    '`2` bad usage (missing argument, unknown command, option or channel, unreadable file). Ignored events',
+    '(duplicates, late reports) are normal and exit `0`.',
     'The example log contains rejected events and two malformed lines on purpose, so its replay exits `1`.',
     '`replay -` reads stdin (`zcat events.ndjson.gz | npx delivery-lifecycle replay -`); logs of millions of',
     'lines stream in memory bounded by the number of messages. Every command takes `--help`.',

@@ -142,6 +142,7 @@ export function compileLifecycle<S extends string = string>(
     initial,
     vocabulary: Object.freeze(vocabulary),
     descriptions: Object.freeze(nodes.map((node) => node.description ?? '')),
+    tags: Object.freeze(nodes.map((node) => Object.freeze([...node.tags]))),
     final,
     edges,
     reach,

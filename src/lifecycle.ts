@@ -71,6 +71,8 @@ export interface CompiledLifecycle<S extends string = string> {
   readonly lookup: NameLookup;
   /** The state description of each status, by id. */
   readonly descriptions: readonly string[];
+  /** The state tags of each status, by id (e.g. `['failure']`; empty when none). */
+  readonly tags: ReadonlyArray<readonly string[]>;
   /** 1 where the status is final, by id. */
   readonly final: Uint8Array;
   /** 1 where `from → to` is a legal reported transition (self-loops included). */
@@ -105,6 +107,7 @@ export interface LifecycleTables {
   readonly initial: number;
   readonly vocabulary: readonly string[];
   readonly descriptions: readonly string[];
+  readonly tags: readonly (readonly string[])[];
   readonly final: readonly number[];
   readonly edges: readonly number[];
   readonly reach: readonly number[];
@@ -165,6 +168,7 @@ export function fromTables<S extends string = string>(tables: LifecycleTables): 
     initial: tables.initial,
     vocabulary: Object.freeze([...tables.vocabulary]),
     descriptions: Object.freeze([...tables.descriptions]),
+    tags: Object.freeze(tables.tags.map((list) => Object.freeze([...list]))),
     final: Uint8Array.from(tables.final),
     edges: Uint8Array.from(tables.edges),
     reach: Uint8Array.from(tables.reach),
@@ -191,6 +195,7 @@ export function toTables(lifecycle: CompiledLifecycle): LifecycleTables {
     initial: lifecycle.initial,
     vocabulary: [...lifecycle.vocabulary],
     descriptions: [...lifecycle.descriptions],
+    tags: lifecycle.tags.map((list) => [...list]),
     final: [...lifecycle.final],
     edges: [...lifecycle.edges],
     reach: [...lifecycle.reach],

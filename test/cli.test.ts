@@ -260,3 +260,39 @@ describe('the package keeps optional parts out of the core', () => {
     expect(loaded.filter((path) => /@viz-js|commander/.test(path))).toEqual([]);
   });
 });
+
+describe('expire (PostgreSQL; the run against a real server is in test/postgres/server.test.ts)', () => {
+  test('needs --database-url (or DATABASE_URL) and a positive --limit: exit 2', async () => {
+    const saved = process.env.DATABASE_URL;
+    delete process.env.DATABASE_URL;
+    try {
+      const missing = await runCli(['expire']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/--database-url/);
+    } finally {
+      if (saved !== undefined) process.env.DATABASE_URL = saved;
+    }
+    for (const limit of ['0', '-1', 'ten', '1.5']) {
+      const bad = await runCli(['expire', '--database-url', 'postgres://u@127.0.0.1:1/x', '--limit', limit]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--limit/);
+    }
+    const badSchema = await runCli(['expire', '--database-url', 'postgres://u@127.0.0.1:1/x', '--schema', 'Bad"Name']);
+    expect(badSchema.code).toBe(2);
+  });
+
+  test('a database it cannot reach: exit 1, and the password is not printed', async () => {
+    const { code, stdout, stderr } = await runCli(['expire', '--database-url', 'postgres://user:s3cret-pw@127.0.0.1:1/db']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: expiry failed: /);
+    expect(stderr).not.toMatch(/s3cret-pw/);
+  });
+
+  test('--help explains it and exits 0', async () => {
+    const { code, stdout } = await runCli(['expire', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--database-url <url>/);
+    expect(stdout).toMatch(/--limit <n>/);
+  });
+});

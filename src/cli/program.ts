@@ -4,8 +4,10 @@ import type { Policy } from '../reconcile';
 import { runCheck } from './check';
 import { DIAGRAM_FORMATS, runDiagram, type DiagramFormat } from './diagram';
 import { parseDelay } from './duration';
+import { runExpire } from './expire';
 import { EXIT, UsageError, type CliIo } from './io';
 import { runReplay } from './replay';
+import { runReport } from './report';
 import { runStatuses } from './statuses';
 
 const POLICIES = ['tolerant', 'strict'] as const;
@@ -26,6 +28,17 @@ function count(text: string): number {
   return n;
 }
 
+function positive(text: string): number {
+  const n = count(text);
+  if (n < 1 || n > 2_147_483_647) throw new InvalidArgumentError('expected a whole number from 1 to 2147483647');
+  return n;
+}
+
+/** A time option as given: digits are epoch ms, anything else is passed on as text (ISO 8601). */
+function epochOrIso(text: string | undefined): string | number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : text;
+}
+
 /** The command tree; `setCode` receives each command's exit code. */
 function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
   const program = new Command('delivery-lifecycle')
@@ -42,7 +55,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok; 1 a check not ok, or a log with rejected events or\nmalformed lines; 2 bad usage.',
+      '\nExit codes: 0 ok; 1 a check not ok, a log with rejected events or\nmalformed lines, or a database that failed; 2 bad usage.',
     );
 
   program
@@ -84,7 +97,8 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
         '',
         'One JSON object a line:',
         '  {"message": "m-1", "channel": "sms"|"email", "status": "DELIVERED",',
-        '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms}',
+        '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms,',
+        '   "detail"?: "the provider\'s own words"}',
         'Exit 1 when an event was rejected or a line was malformed; ignored',
         '(duplicate, late) events are normal. A progress line is drawn on stderr',
         'when it is a terminal.',
@@ -94,8 +108,87 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addOption(policyOption())
     .option('--json', 'print the summary as JSON')
     .option('--list <n>', 'how many malformed lines and rejected messages to list', count, 20)
-    .action(async (file: string, options: { policy: Policy; json?: boolean; list: number }) =>
-      setCode(await runReplay(io, file, options.policy, options.json === true, options.list)),
+    .option('--html <file>', 'also write the delivery report of the log as an HTML page')
+    .action(async (file: string, options: { policy: Policy; json?: boolean; list: number; html?: string }) =>
+      setCode(await runReplay(io, file, options.policy, options.json === true, options.list, options.html)),
+    );
+
+  program
+    .command('report')
+    .description('delivery report of an event log or a store, as HTML or JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Per channel: the funnel, the lifecycle diagram with traffic, the time',
+        'between statuses (median, p90, p99), failures by status and by the',
+        'provider\'s "detail", and the rejected and malformed lines. The page is',
+        'one self-contained file. A progress line is drawn on stderr when it is',
+        'a terminal. With --database-url the figures come from the store',
+        '(read only; --channel, --since and --until select messages). Exit 0',
+        'once written, whatever the log holds; 1 when the store cannot be read.',
+      ].join('\n'),
+    )
+    .argument('[file]', 'the log file, or - to read stdin')
+    .addOption(policyOption())
+    .option('-o, --out <file>', 'write the HTML page to a file (default: stdout, unless --json)')
+    .option('--json', 'print the figures as JSON')
+    .option('--database-url <url>', 'report on a PostgreSQL store instead of a log')
+    .option('--schema <name>', "with --database-url: the store's schema")
+    .option('--table-prefix <prefix>', "with --database-url: the store's table prefix", 'delivery_')
+    .option('--channel <name>', 'with --database-url: only this channel')
+    .option('--since <time>', 'with --database-url: only messages recorded at or after (ISO 8601 or epoch ms)')
+    .option('--until <time>', 'with --database-url: only messages recorded before')
+    .action(
+      async (
+        file: string | undefined,
+        options: {
+          policy: Policy;
+          out?: string;
+          json?: boolean;
+          databaseUrl?: string;
+          schema?: string;
+          tablePrefix: string;
+          channel?: string;
+          since?: string;
+          until?: string;
+        },
+      ) => {
+        const store =
+          options.databaseUrl === undefined
+            ? undefined
+            : {
+                databaseUrl: options.databaseUrl,
+                schema: options.schema,
+                tablePrefix: options.tablePrefix,
+                channel: options.channel,
+                since: epochOrIso(options.since),
+                until: epochOrIso(options.until),
+              };
+        setCode(await runReport(io, { file, policy: options.policy, out: options.out, json: options.json === true, store }));
+      },
+    );
+
+  program
+    .command('expire')
+    .description('expire due messages in a PostgreSQL store (for cron)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Moves every message whose timer is due (SMS SUBMITTED past its validity)',
+        "to the timer's status, in one statement; safe beside running services and",
+        'other sweeps. Exit 1 when the database cannot be reached or refuses.',
+        'The store must have been migrated by the service.',
+      ].join('\n'),
+    )
+    .addOption(new Option('--database-url <url>', 'PostgreSQL connection string').env('DATABASE_URL').makeOptionMandatory())
+    .option('--limit <n>', 'move at most n messages, earliest deadlines first', positive)
+    .option('--schema <name>', "the store's schema (default: the search_path)")
+    .option('--table-prefix <prefix>', "the store's table prefix", 'delivery_')
+    .option('--json', 'print { count, messageIds } as JSON')
+    .action(async (options: { databaseUrl: string; limit?: number; schema?: string; tablePrefix: string; json?: boolean }) =>
+      setCode(await runExpire(io, { ...options, json: options.json === true })),
     );
 
   return program;

@@ -6,18 +6,19 @@ import type { Policy } from '../reconcile';
 import { createReplay, type ReplaySummary } from '../replay';
 import { UsageError, type CliIo } from './io';
 import { Progress } from './progress';
+import { writeReportHtml } from './report';
 
 /** How often (in lines) the progress line is considered for a redraw. */
 const PROGRESS_EVERY = 4096;
 
 /**
- * Streams `file` (or stdin for `-`) through {@link createReplay}, drawing
- * progress on stderr only when it is a terminal. Throws {@link UsageError}
- * when the file cannot be read.
+ * Streams `file` (or stdin for `-`) line by line into `feed` (lines
+ * numbered from 1), drawing progress on stderr only when it is a terminal.
+ * Throws {@link UsageError} when the file cannot be read.
  *
- * @example (await replayFile(io, 'examples/events.ndjson', 'tolerant', 20)).counts
+ * @example await readLog(io, 'events.ndjson', (text, n) => replay.line(text, n))
  */
-export async function replayFile(io: CliIo, file: string, policy: Policy, maxListed: number): Promise<ReplaySummary> {
+export async function readLog(io: CliIo, file: string, feed: (text: string, lineNumber: number) => void): Promise<void> {
   let input: NodeJS.ReadableStream & { bytesRead?: number };
   let total = 0;
   if (file === '-') input = io.stdin;
@@ -33,12 +34,11 @@ export async function replayFile(io: CliIo, file: string, policy: Policy, maxLis
     input = createReadStream(path);
   }
   const progress = io.stderrIsTTY ? new Progress(io.stderr, total) : undefined;
-  const replay = createReplay({ policy, maxListed });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {
     for await (const text of lines) {
-      replay.line(text, ++n);
+      feed(text, ++n);
       if (progress !== undefined && n % PROGRESS_EVERY === 0) progress.update(n, input.bytesRead ?? 0);
     }
   } catch (error) {
@@ -46,6 +46,17 @@ export async function replayFile(io: CliIo, file: string, policy: Policy, maxLis
   } finally {
     progress?.done();
   }
+}
+
+/**
+ * Streams `file` (or stdin for `-`) through {@link createReplay} with
+ * {@link readLog}.
+ *
+ * @example (await replayFile(io, 'examples/events.ndjson', 'tolerant', 20)).counts
+ */
+export async function replayFile(io: CliIo, file: string, policy: Policy, maxListed: number): Promise<ReplaySummary> {
+  const replay = createReplay({ policy, maxListed });
+  await readLog(io, file, replay.line);
   return replay.summary();
 }
 
@@ -91,12 +102,22 @@ export function formatSummary(file: string, summary: ReplaySummary): string {
 }
 
 /**
- * `replay <file|->`: exit 1 when any event was rejected or any line malformed, else 0.
+ * `replay <file|->`: exit 1 when any event was rejected or any line
+ * malformed, else 0. With `html`, the delivery report of the same lines is
+ * also written to that path (the same fold, one pass).
  *
  * @example await runReplay(io, '-', 'tolerant', true, 20)
  */
-export async function runReplay(io: CliIo, file: string, policy: Policy, json: boolean, maxListed: number): Promise<number> {
-  const summary = await replayFile(io, file, policy, maxListed);
+export async function runReplay(io: CliIo, file: string, policy: Policy, json: boolean, maxListed: number, html?: string): Promise<number> {
+  let summary: ReplaySummary;
+  if (html === undefined) summary = await replayFile(io, file, policy, maxListed);
+  else {
+    const { createReportBuilder } = await import('../report/fold');
+    const builder = createReportBuilder({ policy, maxListed });
+    await readLog(io, file, builder.line);
+    summary = builder.summary();
+    await writeReportHtml(io, html, builder.report(), file);
+  }
   io.stdout.write(json ? `${JSON.stringify({ file, ...summary }, null, 2)}\n` : formatSummary(file, summary));
   return summary.counts.rejected.total > 0 || summary.malformed.count > 0 ? 1 : 0;
 }

@@ -4,8 +4,12 @@ import { LifecycleError } from '../errors';
 import { show } from '../messages';
 import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
 import { toSqlClient, type SqlClient } from './client';
+import { cutDetail } from '../internal/detail';
 import { perLifecycle } from '../internal/memo';
-import { applySql, arrayLiteral, callApplyOneSql, decodeApplyEvent, readForApplySql, decisionColumn, getSql, historySql, migrationSql, tableNames, type TableNames } from './sql';
+import { checkDelayNames, givenDelays, resolveDelays, type DelayOptions } from './delays';
+import type { DeliveryReport } from '../report/model';
+import type { StatsOptions } from './stats';
+import { applySql, arrayLiteral, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationSql, registerSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
@@ -16,10 +20,61 @@ export interface PostgresStoreOptions {
   readonly channels?: readonly CompiledLifecycle[];
   /** How often a statement that lost a race (unique violation, deadlock) is re-run; default 20. */
   readonly maxRetries?: number;
+  /**
+   * The store's clock, in epoch ms; default `Date.now`. It decides, as the
+   * tracker's clock does, whether a message's timer is due when a report is
+   * applied, stamps a status change whose report has no `at`, and is the
+   * default `now` of {@link PostgresStore.expireDue}.
+   */
+  readonly now?: () => number;
 }
 
-/** A report as `apply` takes it: a `StatusReport` or just the status name. */
-export type StoreEvent = StatusReport | string;
+/**
+ * Options of {@link PostgresStore.apply} and {@link PostgresStore.applyMany}:
+ * the policy, and the timer delays of a message the call records for the
+ * first time (a message's delays are fixed when the store first records it,
+ * by `register` or its first applied report, as a tracker's are at
+ * creation). Default: the channel's own (SMS validity 48 h).
+ */
+export interface StoreApplyOptions extends ApplyOptions, DelayOptions {}
+
+/** Options of {@link PostgresStore.register}. */
+export interface RegisterOptions extends DelayOptions {
+  /**
+   * When the message was sent (Date, epoch ms or ISO 8601); default the
+   * store's clock. When given, it is also kept as the time of the initial
+   * status, which `stats` times the first statuses from.
+   */
+  readonly at?: Date | number | string;
+}
+
+/** What {@link PostgresStore.register} did. */
+export interface RegisterResult {
+  /** False when the message was already stored (nothing changed). */
+  readonly registered: boolean;
+}
+
+/** Options of {@link PostgresStore.expireDue}. */
+export interface ExpireOptions {
+  /** The time to expire up to, epoch ms; default the store's clock. A deadline equal to it is due. */
+  readonly now?: number;
+  /** The most messages to move in this call (a positive integer); default all that are due. */
+  readonly limit?: number;
+}
+
+/** What {@link PostgresStore.expireDue} moved. */
+export interface ExpireResult {
+  readonly count: number;
+  /** The moved messages, earliest deadline first. */
+  readonly messageIds: string[];
+}
+
+/**
+ * A report as `apply` takes it: a `StatusReport` or just the status name.
+ * `detail` is the provider's own words (a `ProviderEvent`'s `detail`), kept
+ * on the history row the report adds, cut to 200 code points (`MAX_DETAIL_LENGTH`).
+ */
+export type StoreEvent = (StatusReport & { readonly detail?: string }) | string;
 
 /** One item of {@link PostgresStore.applyMany}. */
 export interface BatchItem<C extends ChannelRef = ChannelRef> {
@@ -35,9 +90,17 @@ export interface StoredMessage<S extends string = string> {
   readonly status: S;
   /** How many times each status became or stayed current (implied ones included): opens, clicks, deferrals… */
   readonly counts: Readonly<Record<string, number>>;
-  /** Number of transitions recorded; grows with every applied report. */
+  /** Number of transitions recorded; grows with every applied report and fired timer. */
   readonly version: number;
   readonly updatedAt: Date;
+  /** When the current status began, epoch ms (its report's `at`, else the store's clock); absent on rows from before expiry was stored. */
+  readonly since?: number;
+  /**
+   * When the current status's timer is due (SMS SUBMITTED: the validity
+   * deadline), epoch ms; absent when none is pending. A deadline at or
+   * before the clock is due: the next `apply` or `expireDue` records it.
+   */
+  readonly deadline?: number;
 }
 
 /** One row of a message's history. */
@@ -50,8 +113,12 @@ export interface StoredTransition<S extends string = string> {
   readonly implied: boolean;
   /** The provider event id of the report, when it had one. */
   readonly id?: string;
-  /** The report's time in epoch ms, when it had one. */
+  /** The report's time in epoch ms, when it had one; for a timer row, the deadline. */
   readonly at?: number;
+  /** Present for a status the channel's timer made happen (SMS EXPIRED when the validity ran out). */
+  readonly timer?: true;
+  /** The provider's detail on the report, when it had one. */
+  readonly detail?: string;
   /** When the row was written. */
   readonly recordedAt: Date;
 }
@@ -63,22 +130,58 @@ export interface PostgresStore {
   /**
    * Applies one report to a message atomically and returns what
    * `applyStatus` decides for the message's current status (a repeated
-   * provider event id is `ignored` as a `duplicate`). One statement, one
-   * round trip (re-run only if it lost a race). Throws `LifecycleError` for
-   * an unknown channel, a malformed event or a message stored under another
-   * channel, before anything is written.
+   * provider event id is `ignored` as a `duplicate`). If the message's timer
+   * is due by the store's clock (deadline at or before it), the timer fires
+   * first and is recorded, as a tracker's `apply` does, so a receipt after
+   * the deadline finds the message EXPIRED whether or not a sweeper ran.
+   * `options.validityMs` / `options.delays` set the timer delays of a
+   * message this call records for the first time. One statement, one round
+   * trip (re-run only if it lost a race). Throws `LifecycleError` for an
+   * unknown channel, a malformed event, a bad option or a message stored
+   * under another channel, before anything is written.
    */
-  apply<C extends ChannelRef>(messageId: string, channel: C, event: StoreEvent, options?: ApplyOptions): Promise<ApplyResult<StatusOf<C>>>;
+  apply<C extends ChannelRef>(messageId: string, channel: C, event: StoreEvent, options?: StoreApplyOptions): Promise<ApplyResult<StatusOf<C>>>;
   /**
    * Applies a batch in order, in one statement (one round trip, all or
    * nothing); results in input order, each what `apply` would have returned
    * at that point.
    */
-  applyMany(items: readonly BatchItem[], options?: ApplyOptions): Promise<ApplyResult[]>;
-  /** The message's stored state, or `undefined` when nothing was ever applied to it. */
+  applyMany(items: readonly BatchItem[], options?: StoreApplyOptions): Promise<ApplyResult[]>;
+  /**
+   * Records a message when it is sent: a row at the channel's initial status
+   * (no history), so that it exists for the store before any callback, with
+   * its timer delays (`validityMs`, `delays`) and `at` as when its status
+   * began. A message already stored is left exactly as it is
+   * (`{ registered: false }`): registering twice, or after callbacks
+   * arrived, changes nothing. Throws `LifecycleError` for an unknown channel,
+   * a bad option, or a message stored under another channel.
+   */
+  register(messageId: string, channel: ChannelRef, options?: RegisterOptions): Promise<RegisterResult>;
+  /**
+   * Fires every due timer: each message of the store's channels whose
+   * deadline is at or before `now` (default: the store's clock) moves to its
+   * timer's status (SMS SUBMITTED → EXPIRED), with a history row marked
+   * `timer` whose `at` is the deadline. One statement; safe to run from
+   * several sweepers at once and beside `apply` (a message is moved once, and
+   * never after a report moved it on). With `limit`, the earliest deadlines
+   * first; call again until `count` is 0 to drain.
+   */
+  expireDue(options?: ExpireOptions): Promise<ExpireResult>;
+  /** The message's stored state, or `undefined` when it was never registered and nothing was ever applied to it. */
   get(messageId: string): Promise<StoredMessage | undefined>;
   /** The message's transitions in order (empty when none). */
   history(messageId: string): Promise<StoredTransition[]>;
+  /**
+   * The delivery report's figures for the stored messages (of `channel`,
+   * first recorded in [`since`, `until`)), computed in one set-based
+   * statement: funnel, final statuses, transitions, failures by status and
+   * detail, and the time between statuses as DDSketches binned by the
+   * database exactly as `buildReport` bins them (see src/postgres/stats.ts),
+   * so a log applied to the store gives the log's own figures. Contradictions
+   * are zero: the store keeps no rejected reports. Rejects with
+   * `LifecycleError` for bad options or an unknown channel.
+   */
+  stats(options?: StatsOptions): Promise<DeliveryReport>;
   /** The tables the store uses (quoted, schema-qualified). */
   readonly tables: Readonly<Pick<TableNames, 'status' | 'transition'>>;
 }
@@ -96,6 +199,8 @@ const paramsOf = perLifecycle((lifecycle) => {
   };
   return {
     statuses: arrayLiteral(lifecycle.statuses),
+    timerFrom: arrayLiteral(lifecycle.timers.map((t) => lifecycle.statuses[t.from])),
+    timerTo: arrayLiteral(lifecycle.timers.map((t) => lifecycle.statuses[t.to])),
     tolerant: lifecycle.statuses.map((_, to) => column(to, true)),
     strict: lifecycle.statuses.map((_, to) => column(to, false)),
   };
@@ -112,6 +217,7 @@ interface Prepared {
   readonly statuses: (string | null)[];
   readonly ids: (string | null)[];
   readonly ats: (number | null)[];
+  readonly details: (string | null)[];
   readonly lifecycles: CompiledLifecycle[];
   readonly incoming: unknown[];
 }
@@ -141,6 +247,15 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
   const client: SqlClient = toSqlClient(db);
   const names = tableNames(options.schema, options.tablePrefix ?? 'delivery_');
   const maxRetries = options.maxRetries ?? 20;
+  const clock = options.now ?? Date.now;
+  if (typeof clock !== 'function') {
+    throw new LifecycleError('invalid_argument', `now must be a function returning epoch ms, got ${show(clock)}`);
+  }
+  const now = (): number => {
+    const ms = clock();
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new LifecycleError('invalid_argument', `the clock returned ${show(ms)}, not epoch ms`);
+    return ms;
+  };
   if (!Number.isInteger(maxRetries) || maxRetries < 0) {
     throw new LifecycleError('invalid_argument', `maxRetries must be a non-negative integer, got ${show(maxRetries)}`);
   }
@@ -176,8 +291,6 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
     return statement;
   };
 
-  const read = { text: readForApplySql(names), name: '' };
-  read.name = `dl_read_${hash(read.text)}`;
   const one = { text: callApplyOneSql(names), name: '' };
   one.name = `dl_apply_event_${hash(one.text)}`;
 
@@ -192,33 +305,53 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
     }
   };
 
-  const run = async (batch: Prepared, options: ApplyOptions | undefined): Promise<ApplyResult[]> => {
+  /** The delays of every timer of `lifecycles`, in order: the named ones given, else each machine's own. */
+  const delaysOf = (lifecycles: readonly CompiledLifecycle[], options: StoreApplyOptions | undefined): number[][] => {
+    const given = givenDelays(options);
+    if (given.size > 0) checkDelayNames(lifecycles, given);
+    return lifecycles.map((l) => resolveDelays(l, given));
+  };
+
+  const run = async (batch: Prepared, options: StoreApplyOptions | undefined): Promise<ApplyResult[]> => {
     const tolerant = policyIsTolerant(options);
-    let statement: { text: string; name: string };
-    let params: unknown[];
-    if (batch.messageIds.length === 1 && batch.statuses[0] === null) {
-      // A status the channel does not have can only be rejected: read the current status, lock nothing.
-      statement = read;
-      params = [batch.messageIds[0]];
-    } else if (batch.messageIds.length === 1) {
-      // A single report takes the small statement: the decision column travels as parameters.
+    const delays = delaysOf(batch.lifecycles, options);
+    const at = now();
+    if (batch.messageIds.length === 1) {
+      // A single report takes the small statement: the decision column travels as parameters. A status
+      // the channel does not have gets an empty column (nothing applies), but its message's due timer fires.
       const lifecycle = batch.lifecycles[0];
       const status = batch.statuses[0];
       const p = paramsOf(lifecycle);
       const column = status === null ? NO_COLUMN : (tolerant ? p.tolerant : p.strict)[lifecycle.ids.get(status) as number];
-      params = [batch.messageIds[0], lifecycle.name, lifecycle.statuses[lifecycle.initial], p.statuses, ...column, status, batch.ids[0], batch.ats[0]];
+      const params = [
+        batch.messageIds[0], lifecycle.name, lifecycle.statuses[lifecycle.initial], p.statuses, ...column, status, batch.ids[0], batch.ats[0],
+        p.timerFrom, p.timerTo, arrayLiteral(delays[0]), at, batch.details[0],
+      ];
       return results(batch, (await attempt(one, params)).map(decodeApplyEvent), options);
-    } else {
-      statement = statementFor(batch.lifecycles);
-      params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant];
     }
+    const statement = statementFor(batch.lifecycles);
+    const params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant, at, delays.flat(), batch.details];
     return results(batch, await attempt(statement, params), options);
   };
+
+  const sweeps = new Map<string, { text: string; name: string }>();
+  const sweepFor = (lifecycles: readonly CompiledLifecycle[]) => {
+    const key = lifecycles.map((l) => l.name).join('\u0000');
+    let statement = sweeps.get(key);
+    if (statement === undefined) {
+      const text = expireDueSql(names, lifecycles);
+      statement = { text, name: `dl_expire_${hash(text)}` };
+      sweeps.set(key, statement);
+    }
+    return statement;
+  };
+  const enroll = { text: registerSql(names), name: '' };
+  enroll.name = `dl_register_${hash(enroll.text)}`;
 
   return {
     tables: { status: names.status, transition: names.transition },
     async migrate() {
-      await client.exec(migrationSql(names));
+      await client.exec(migrationSql(names, [...registry.values()]));
     },
     async apply(messageId, channel, event, options) {
       const batch = prepare([{ messageId, channel, event }], register);
@@ -248,7 +381,66 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
         counts,
         version: Number(row.version),
         updatedAt: row.updated_at as Date,
+        ...(row.since_ms === null || row.since_ms === undefined ? {} : { since: Number(row.since_ms) }),
+        ...(row.deadline_ms === null || row.deadline_ms === undefined ? {} : { deadline: Number(row.deadline_ms) }),
       };
+    },
+    async register(messageId, channel, options) {
+      checkMessageId(messageId);
+      const lifecycle = register(channel);
+      if (options !== undefined && (typeof options !== 'object' || options === null)) {
+        throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
+      }
+      const [delays] = delaysOf([lifecycle], options);
+      let since: number;
+      if (options?.at === undefined) since = now();
+      else {
+        const report = readReport({ status: lifecycle.statuses[lifecycle.initial], at: options.at });
+        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
+          throw new LifecycleError('invalid_argument', `at must be a Date, epoch ms or ISO 8601 string, got ${show(options.at)}`);
+        }
+        since = report.at;
+      }
+      let deadline: number | null = null;
+      lifecycle.timers.forEach((timer, i) => {
+        if (timer.from === lifecycle.initial && (deadline === null || since + delays[i] < deadline)) deadline = since + delays[i];
+      });
+      const params = [
+        messageId, lifecycle.name, lifecycle.statuses[lifecycle.initial], arrayLiteral(lifecycle.statuses.map(() => 0)), since, deadline, arrayLiteral(delays),
+        options?.at === undefined ? null : since,
+      ];
+      const row = (await attempt(enroll, params))[0];
+      if (row.channel !== null && row.channel !== undefined && row.channel !== lifecycle.name) {
+        throw new LifecycleError('invalid_argument', `message ${show(messageId)} is stored as ${show(row.channel)}, not ${show(lifecycle.name)}`, {
+          channel: lifecycle.name,
+        });
+      }
+      return { registered: Number(row.inserted) === 1 };
+    },
+    async expireDue(options) {
+      if (options !== undefined && (typeof options !== 'object' || options === null)) {
+        throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
+      }
+      const at = options?.now ?? now();
+      if (typeof at !== 'number' || !Number.isFinite(at)) throw new LifecycleError('invalid_argument', `now must be epoch ms, got ${show(at)}`);
+      const limit = options?.limit;
+      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1 || limit > 2_147_483_647)) {
+        throw new LifecycleError('invalid_argument', `limit must be a positive integer, got ${show(limit)}`);
+      }
+      const lifecycles = [...registry.values()].filter((l) => l.timers.length > 0).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      if (lifecycles.length === 0) return { count: 0, messageIds: [] };
+      const rows = await attempt(sweepFor(lifecycles), [at, limit ?? null]);
+      const messageIds = rows.map((r) => r.message_id as string);
+      return { count: messageIds.length, messageIds };
+    },
+    async stats(options = {}) {
+      // Loaded on first use: a webhook handler that only applies reports never loads the report's code.
+      const { reportFromStats, statsParams, statsSql } = await import('./stats');
+      const lifecycles = [...registry.values()];
+      const params = statsParams(lifecycles, options);
+      const text = statsSql(names);
+      const rows = (await client.query(text, params, `dl_stats_${hash(text)}`)).rows;
+      return reportFromStats(lifecycles, rows[0].doc as string, options);
     },
     async history(messageId) {
       checkMessageId(messageId);
@@ -262,7 +454,9 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
           recordedAt: row.recorded_at as Date,
         };
         if (row.event_id !== null && row.event_id !== undefined) entry.id = row.event_id as string;
-        if (row.at_ms !== null && row.at_ms !== undefined) entry.at = Math.round(Number(row.at_ms));
+        if (row.at_ms !== null && row.at_ms !== undefined) entry.at = Number(row.at_ms);
+        if (row.timer === true) entry.timer = true;
+        if (row.detail !== null && row.detail !== undefined) entry.detail = row.detail as string;
         return entry;
       });
     },
@@ -288,7 +482,7 @@ function checkMessageId(messageId: unknown): asserts messageId is string {
 
 /** Validates a whole batch before anything is sent: nothing is written unless every item is well formed. */
 function prepare(items: readonly BatchItem[], register: (channel: unknown) => CompiledLifecycle): Prepared {
-  const batch: Prepared = { messageIds: [], channels: [], statuses: [], ids: [], ats: [], lifecycles: [], incoming: [] };
+  const batch: Prepared = { messageIds: [], channels: [], statuses: [], ids: [], ats: [], details: [], lifecycles: [], incoming: [] };
   const channelOf = new Map<string, string>();
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
@@ -314,6 +508,10 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
     if (report.at !== undefined && Number.isNaN(new Date(report.at).getTime())) {
       throw new LifecycleError('invalid_event', `item ${index}: at is out of range: ${show(report.at)}`, { channel: lifecycle.name });
     }
+    const detail = typeof event === 'string' ? undefined : (event as { detail?: unknown }).detail;
+    if (detail !== undefined && (typeof detail !== 'string' || detail.includes('\0'))) {
+      throw new LifecycleError('invalid_event', `item ${index}: detail must be a string without NUL, got ${show(detail)}`, { channel: lifecycle.name });
+    }
     if (!batch.lifecycles.includes(lifecycle)) batch.lifecycles.push(lifecycle);
     const id = lifecycle.ids.get(report.status as string);
     batch.messageIds.push(messageId);
@@ -322,6 +520,7 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
     batch.statuses.push(id !== undefined && id >= 0 ? (report.status as string) : null);
     batch.ids.push(report.id ?? null);
     batch.ats.push(report.at ?? null);
+    batch.details.push(detail === undefined ? null : cutDetail(detail));
     batch.incoming.push(report.status);
   });
   batch.lifecycles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -8,8 +8,13 @@ import { applyStatus, lifecycleOf, reconcile, Relation, type ChannelRef, type Co
 import { createPostgresStore, type BatchItem, type SqlClient } from '../../src/postgres';
 import { startPostgres, type PostgresServer } from '../../scripts/postgres-server';
 import { checkMessage, deliveredStream, legalPath, pathTo, rng, shuffle } from '../support/postgres';
+import { runSweepScenario } from '../support/expiry';
+import { runCli } from '../../scripts/docs';
 
 const CONNECTIONS = 16;
+// deliveredStream's reports carry times from 1_700_000_000_000 on; the stores' clock stands an hour
+// later, so no SMS validity (48 h) runs out in the tests that are not about expiry.
+const streamClock = (): number => 1_700_000_000_000 + 3_600_000;
 let server: PostgresServer;
 let admin: Client;
 const schema = `it_${process.pid}_${Date.now() % 100000}`;
@@ -67,7 +72,7 @@ function arrivals(all: readonly Message[], seed: number): BatchItem[] {
 }
 
 test('16 connections applying 1,000 shuffled, repeated streams converge, each event recorded at most once', async () => {
-  const setupStore = createPostgresStore(admin, { schema });
+  const setupStore = createPostgresStore(admin, { schema, now: streamClock });
   await setupStore.migrate();
   const all = messages('conc', 1000, 20261127);
   const queue = arrivals(all, 99);
@@ -77,7 +82,7 @@ test('16 connections applying 1,000 shuffled, repeated streams converge, each ev
     let next = 0;
     await Promise.all(
       clients.map(async (client, worker) => {
-        const store = createPostgresStore(client, { schema });
+        const store = createPostgresStore(client, { schema, now: streamClock });
         while (next < queue.length) {
           // Half the workers send single reports, half small batches.
           const size = worker % 2 === 0 ? 1 : 1 + (next % 5);
@@ -115,9 +120,36 @@ test('16 connections applying 1,000 shuffled, repeated streams converge, each ev
   expect(appliedIds.size).toBeGreaterThan(1000);
 }, 120_000);
 
+/**
+ * Whether `error` is what `pg` reports for a backend ended by
+ * `pg_terminate_backend`: SQLSTATE 57P01 (admin_shutdown) for the statement it
+ * was running, or, for a query sent after the server closed the socket, the
+ * driver's own connection errors (which carry no SQLSTATE).
+ */
+function terminated(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === '57P01') return true;
+  return (
+    code === undefined &&
+    typeof message === 'string' &&
+    /^(Connection terminated unexpectedly|Connection terminated|Client has encountered a connection error and is not queryable)$/.test(message)
+  );
+}
+
+test('the fault test counts only the errors of a terminated backend as kills', () => {
+  expect(terminated(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+  expect(terminated(new Error('Connection terminated unexpectedly'))).toBe(true);
+  expect(terminated(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
+  // A statement bug or a constraint violation is not a kill.
+  expect(terminated(Object.assign(new Error('syntax error at or near "["'), { code: '42601' }))).toBe(false);
+  expect(terminated(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }))).toBe(false);
+  expect(terminated(new Error('delivery-lifecycle: the store returned 3 results for 4 events'))).toBe(false);
+  expect(terminated(undefined)).toBe(false);
+});
+
 test('killing connections mid-batch leaves every row at a legal status with a legal history', async () => {
   const faultSchema = `${schema}_fault`;
-  const setupStore = createPostgresStore(admin, { schema: faultSchema });
+  const setupStore = createPostgresStore(admin, { schema: faultSchema, now: streamClock });
   await setupStore.migrate();
   const all = messages('fault', 400, 7);
   const queue = arrivals(all, 8);
@@ -130,13 +162,16 @@ test('killing connections mid-batch leaves every row at a legal status with a le
   // killer has terminated KILLS backends in the middle of one, so the test cannot finish too early.
   const workers = clients.map(async (client) => {
     client.on('error', () => undefined);
-    const store = createPostgresStore(client, { schema: faultSchema });
+    const store = createPostgresStore(client, { schema: faultSchema, now: streamClock });
     while (killed < KILLS || next < queue.length) {
       const at = next % queue.length;
       next += 40;
       try {
         await store.applyMany(queue.slice(at, at + 40));
-      } catch {
+      } catch (error) {
+        // Only what a terminated backend gives counts as a kill; anything else (a bug in the statement,
+        // a constraint violation) fails the test.
+        if (!terminated(error)) throw error;
         failedBatches++;
         return; // this connection was terminated
       }
@@ -185,7 +220,7 @@ describe('races the optimistic apply loses', () => {
         return client.query(name === undefined ? { text, values: [...params] } : { text, values: [...params], name });
       },
     };
-    return { store: createPostgresStore(sql, { schema: schemaName }), sent };
+    return { store: createPostgresStore(sql, { schema: schemaName, now: streamClock }), sent };
   }
 
   /** The server process behind a connection (pg sets it at connect; its types omit it). */
@@ -214,11 +249,11 @@ describe('races the optimistic apply loses', () => {
 
   test('a row moved by a concurrent writer between read and update is decided again under the lock, in the same call', async () => {
     expect(triples.length).toBeGreaterThan(0);
-    await createPostgresStore(admin, { schema: raceSchema }).migrate();
+    await createPostgresStore(admin, { schema: raceSchema, now: streamClock }).migrate();
     const [a, b] = await connections(2);
     try {
       const { store, sent } = recording(a, raceSchema);
-      const other = createPostgresStore(b, { schema: raceSchema });
+      const other = createPostgresStore(b, { schema: raceSchema, now: streamClock });
       let raced = 0;
       for (const [r, x, y] of triples) {
         const [read, moved, incoming] = [email.statuses[r], email.statuses[x], email.statuses[y]];
@@ -246,11 +281,11 @@ describe('races the optimistic apply loses', () => {
   }, 60_000);
 
   test('two first reports for a new message: the loser rolls back whole and is re-run against the row', async () => {
-    await createPostgresStore(admin, { schema: raceSchema }).migrate();
+    await createPostgresStore(admin, { schema: raceSchema, now: streamClock }).migrate();
     const [a, b] = await connections(2);
     try {
       const { store, sent } = recording(a, raceSchema);
-      const other = createPostgresStore(b, { schema: raceSchema });
+      const other = createPostgresStore(b, { schema: raceSchema, now: streamClock });
       const first = email.statuses[email.next[email.initial][0]];
       const second = email.statuses[email.next[email.ids.get(first) as number].find((t) => t !== email.ids.get(first)) as number];
       await b.query('BEGIN');
@@ -273,7 +308,7 @@ describe('races the optimistic apply loses', () => {
 
 test('16 connections repeating a counted status on the same rows at the same time: every report counted once', async () => {
   const hotSchema = `${schema}_hot`;
-  const setupStore = createPostgresStore(admin, { schema: hotSchema });
+  const setupStore = createPostgresStore(admin, { schema: hotSchema, now: streamClock });
   await setupStore.migrate();
   // A status with a legal self-transition (a counted repeat, like an e-mail open), from the compiled tables.
   const email = lifecycleOf('email') as CompiledLifecycle;
@@ -287,7 +322,7 @@ test('16 connections repeating a counted status on the same rows at the same tim
   try {
     await Promise.all(
       clients.map(async (client, c) => {
-        const store = createPostgresStore(client, { schema: hotSchema });
+        const store = createPostgresStore(client, { schema: hotSchema, now: streamClock });
         for (let k = 0; k < PER_CLIENT; k++) {
           // All connections walk the rows in step, so reports race others for the same row (in a
           // check with a notice on that path, about 240 of the 3,200 lost and were decided again under the lock).
@@ -308,3 +343,122 @@ test('16 connections repeating a counted status on the same rows at the same tim
   expect(problems).toEqual([]);
   expect(total).toBe(CONNECTIONS * PER_CLIENT);
 }, 120_000);
+
+describe('expiry with several instances', () => {
+  const NOW = Date.UTC(2026, 11, 1, 0, 0, 0);
+
+  test('14 appliers and 2 sweepers over 3,000 messages with deadlines around now: each ends as the tracker says, none swept twice', async () => {
+    const expirySchema = `${schema}_expiry`;
+    await createPostgresStore(admin, { schema: expirySchema, now: () => NOW }).migrate();
+    const clients = await connections(CONNECTIONS);
+    try {
+      const stores = clients.map((c) => createPostgresStore(c, { schema: expirySchema, now: () => NOW }));
+      const outcome = await runSweepScenario({
+        store: (worker) => stores[worker % stores.length],
+        messages: 3000,
+        appliers: CONNECTIONS - 2,
+        sweepers: 2,
+        seed: 20261201,
+        prefix: 'exp',
+        now: NOW,
+      });
+      expect(outcome.problems).toEqual([]);
+      expect(outcome.edges).toBeGreaterThan(300);
+      expect(outcome.swept).toBeGreaterThan(100);
+      expect(outcome.delivered).toBeGreaterThan(100);
+      expect(outcome.expired).toBeGreaterThan(outcome.swept);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  }, 180_000);
+
+  test('a receipt racing a sweeper: the message is EXPIRED or DELIVERED, never both, whoever wins', async () => {
+    // The clock moves past the deadlines while receipts and sweeps run, so which comes first really decides.
+    const raceSchema = `${schema}_expiry_race`;
+    let now = NOW;
+    const clock = () => now;
+    await createPostgresStore(admin, { schema: raceSchema, now: clock }).migrate();
+    const clients = await connections(6);
+    const ids = Array.from({ length: 1500 }, (_, i) => `race-${i}`);
+    try {
+      const stores = clients.map((c) => createPostgresStore(c, { schema: raceSchema, now: clock }));
+      await stores[0].applyMany(ids.map((id, i) => ({ messageId: id, channel: 'sms', event: { status: 'SUBMITTED', at: NOW - 60_000 + (i % 200) } })), { validityMs: 60_000 });
+      let next = 0;
+      let done = false;
+      const swept: string[] = [];
+      const ticker = setInterval(() => (now += 1), 1);
+      const appliers = stores.slice(0, 4).map(async (store) => {
+        while (next < ids.length) await store.apply(ids[next++], 'sms', { status: 'DELIVERED', id: 'dlr' });
+      });
+      const sweepers = stores.slice(4).map(async (store) => {
+        while (!done) swept.push(...(await store.expireDue({ limit: 20 })).messageIds);
+      });
+      await Promise.all(appliers);
+      done = true;
+      await Promise.all(sweepers);
+      clearInterval(ticker);
+      expect(new Set(swept).size).toBe(swept.length);
+      const problems: string[] = [];
+      const statuses = new Map<string, number>();
+      for (const id of ids) {
+        problems.push(...(await checkMessage(stores[0], id)));
+        const history = await stores[0].history(id);
+        const ends = history.map((h) => h.status).filter((x) => x === 'EXPIRED' || x === 'DELIVERED');
+        if (ends.length !== 1) problems.push(`${id}: ${ends.join(', ')}`);
+        const timers = history.filter((h) => h.timer === true);
+        if (timers.some((h) => h.at !== NOW + (ids.indexOf(id) % 200))) problems.push(`${id}: timer row at ${timers.map((h) => h.at)}`);
+        statuses.set(ends[0], (statuses.get(ends[0]) ?? 0) + 1);
+      }
+      expect(problems).toEqual([]);
+      // Both outcomes happened, so the race was real.
+      expect(statuses.get('EXPIRED')).toBeGreaterThan(0);
+      expect(statuses.get('DELIVERED')).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  }, 180_000);
+
+  test('migrate from several instances at once upgrades a store once', async () => {
+    const upSchema = `${schema}_upgrade`;
+    await admin.query(`CREATE SCHEMA ${upSchema};
+      CREATE TABLE ${upSchema}.delivery_status (message_id text PRIMARY KEY, channel text NOT NULL, status text NOT NULL,
+        counts integer[] NOT NULL, version integer NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now());
+      CREATE TABLE ${upSchema}.delivery_transition (message_id text NOT NULL, seq integer NOT NULL, from_status text NOT NULL,
+        to_status text NOT NULL, implied boolean NOT NULL, event_id text, at timestamptz, recorded_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (message_id, seq));
+      INSERT INTO ${upSchema}.delivery_status VALUES ('old', 'sms', 'SUBMITTED', '{0,1,0,0,0,0}', 1, now(), now());
+      INSERT INTO ${upSchema}.delivery_transition (message_id, seq, from_status, to_status, implied, at)
+        VALUES ('old', 1, 'REGISTERED', 'SUBMITTED', false, to_timestamp(${NOW / 1000}));`);
+    const clients = await connections(6);
+    try {
+      await Promise.all(clients.map((c) => createPostgresStore(c, { schema: upSchema }).migrate()));
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+    const store = createPostgresStore(admin, { schema: upSchema, now: () => NOW + 48 * 3_600_000 });
+    expect(await store.get('old')).toMatchObject({ since: NOW, deadline: NOW + 48 * 3_600_000 });
+    expect(await store.expireDue()).toEqual({ count: 1, messageIds: ['old'] });
+    expect(await checkMessage(store, 'old')).toEqual([]);
+  }, 60_000);
+
+  test('the CLI command expires due messages for a cron job, with --limit and --json', async () => {
+    const cliSchema = `${schema}_cli`;
+    const store = createPostgresStore(admin, { schema: cliSchema });
+    await store.migrate();
+    const now = Date.now();
+    for (const id of ['a', 'b', 'c']) await store.apply(id, 'sms', { status: 'SUBMITTED', at: now - 2 * 3_600_000 }, { validityMs: 3_600_000 });
+    await store.apply('fresh', 'sms', { status: 'SUBMITTED', at: now }, { validityMs: 3_600_000 });
+    const first = await runCli(['expire', '--database-url', server.url, '--schema', cliSchema, '--limit', '1', '--json']);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ count: 1 });
+    const rest = await runCli(['expire', '--database-url', server.url, '--schema', cliSchema]);
+    expect(rest).toEqual({ code: 0, stdout: 'expired 2 messages\n', stderr: '' });
+    for (const id of ['a', 'b', 'c']) expect((await store.get(id))?.status).toBe('EXPIRED');
+    expect((await store.get('fresh'))?.status).toBe('SUBMITTED');
+    // A store that was never migrated: the database refuses, exit 1.
+    const missing = await runCli(['expire', '--database-url', server.url, '--schema', `${schema}_none`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: expiry failed: /);
+  }, 60_000);
+});

@@ -6,16 +6,21 @@ import { compileLifecycle, machineFor } from '../../src/machines';
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
 import { decodeApplyEvent } from '../../src/postgres/sql';
 import { checkMessage, deliveredStream, legalPath, pathTo, rng } from '../support/postgres';
+import { CHANNEL_NAMES, MACHINES, classify, oracleFor } from '../support/oracle';
+import { CATALOG } from '../support/lifecycle-md';
 
 // One PGlite per file: starting one takes seconds.
 let db: PGlite;
 let store: PostgresStore;
 let counter = 0;
+// The reports below carry times from 1_700_000_000_000 on; the store's clock stands an hour later, so
+// no SMS validity (48 h) runs out in these tests unless one sets it.
+const CLOCK = 1_700_000_000_000 + 3_600_000;
 const fresh = (label: string) => `${label}-${++counter}`;
 
 beforeAll(async () => {
   db = new PGlite();
-  store = createPostgresStore(db);
+  store = createPostgresStore(db, { now: () => CLOCK });
   await store.migrate();
 }, 60_000);
 
@@ -113,6 +118,47 @@ describe('provider event ids', () => {
     expect(results.map((r) => r.outcome)).toEqual(['applied', 'ignored', 'applied']);
     expect((await store.get(id))?.counts.DEFERRED).toBe(2);
   });
+});
+
+describe('the store checked step by step against the independent xstate oracle (property)', () => {
+  // Garbage, inapplicable, illegal and post-final reports among legal ones; after every report the
+  // answer and the stored row are what LIFECYCLE.md's table says over the oracle (never the compiled tables).
+  const garbage = ['', 'delivered', ' DELIVERED', '__proto__', 'constructor', 'toString', 'SENT', 'DELIVERED\u0000', 42, null];
+  test.each(CHANNEL_NAMES.flatMap((channel) => (['tolerant', 'strict'] as const).map((policy) => [channel, policy] as const)))(
+    '%s, %s',
+    async (channel, policy) => {
+      const oracle = oracleFor(MACHINES[channel]);
+      const words: unknown[] = [...CATALOG, ...garbage];
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), async (picks, batched) => {
+          const id = fresh('oracle');
+          let status = oracle.initial;
+          const events = picks.map((p, i) => ({ status: words[p % words.length], id: `o${i}` }) as StatusReport);
+          const results = batched
+            ? await store.applyMany(events.map((event) => ({ messageId: id, channel, event })), { policy })
+            : await events.reduce<Promise<ApplyResult[]>>(async (all, event) => [...(await all), await store.apply(id, channel, event, { policy })], Promise.resolve([]));
+          for (const [i, event] of events.entries()) {
+            const { code } = classify(channel, status, event.status);
+            const r = results[i];
+            const where = `${channel} ${policy}: ${status} + ${JSON.stringify(event.status)}`;
+            const moves = code === 'ok' || (code === 'skipped' && policy === 'tolerant');
+            // Strict refuses everything but a legal step; tolerant ignores repeats and late reports.
+            const outcome = moves ? 'applied' : policy === 'tolerant' && (code === 'duplicate' || code === 'stale') ? 'ignored' : 'rejected';
+            expect({ where, outcome: r.outcome, code: r.code ?? 'ok', from: r.from }).toEqual({ where, outcome, code, from: status });
+            // An early report names the statuses it skips (strict says them when refusing it).
+            expect({ where, implied: r.implied }).toEqual({ where, implied: code === 'skipped' ? oracle.between(status, event.status as string) : [] });
+            if (moves) status = event.status as string;
+            expect({ where, status: r.status }).toEqual({ where, status });
+          }
+          const row = await store.get(id);
+          expect(row?.status ?? oracle.initial).toBe(status);
+          expect(await checkMessage(store, id)).toEqual([]);
+        }),
+        { numRuns: 40 },
+      );
+    },
+    60_000,
+  );
 });
 
 describe('applyMany folds like reconcile', () => {
@@ -264,11 +310,11 @@ describe('bad input is refused before anything is written', () => {
     await garbled.migrate();
     const { rows } = await db.query<{ sig: string }>(
       `SELECT p.oid::regprocedure::text AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-       WHERE n.nspname = 'garbled' AND p.proname = 'delivery_apply_event'`,
+       WHERE n.nspname = 'garbled' AND p.proname = 'delivery_apply_timed'`,
     );
     expect(rows).toHaveLength(1);
     await db.exec(`DROP FUNCTION ${rows[0].sig};
-      CREATE FUNCTION garbled.delivery_apply_event(text, text, text, text[], text[], int[], text[], text, text, float8)
+      CREATE FUNCTION garbled.delivery_apply_timed(text, text, text, text[], text[], int[], text[], text, text, float8, text[], text[], float8[], float8, text)
       RETURNS text LANGUAGE sql AS $$ SELECT 'zzz'::text $$`);
     await expect(garbled.apply('garbled-1', 'sms', 'SUBMITTED')).rejects.toThrow(/unexpected result/);
     expect(await garbled.get('garbled-1')).toBeUndefined();

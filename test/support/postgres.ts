@@ -1,5 +1,7 @@
 import { lifecycleOf, type ChannelRef, type CompiledLifecycle, type StatusReport } from '../../src';
 import type { PostgresStore } from '../../src/postgres';
+import type { AnyStateMachine } from 'xstate';
+import { MACHINES, oracleFor } from './oracle';
 
 export { rng } from './random';
 
@@ -55,30 +57,57 @@ export function pathTo(l: CompiledLifecycle, target: number): string[] {
 }
 
 /**
- * Checks the stored invariants of one message against the machine's legal
- * transitions: the history is a legal path from the initial status (each row
- * a legal edge, contiguous, chained), it ends at the stored status, the
- * version is its length, counts are its per-status tallies and no provider
- * event id appears twice. Returns the problems found (empty when sound).
+ * Checks the stored invariants of one message against the independent xstate
+ * oracle (test/support/oracle.ts), never the compiled tables the store's SQL
+ * is built from: the history is a path xstate can take from the machine's
+ * initial state (a report row is a move xstate accepts; a run of implied rows
+ * is exactly the oracle's shortest path to the report closing it; a timer row
+ * is the move xstate's `after` timer makes, carrying its deadline as `at`;
+ * nothing follows a final status), contiguous and chained, it ends at the
+ * stored status, the version is its length, counts are its per-status tallies
+ * and no provider event id appears twice. Custom channels are judged by their
+ * own machine (`CompiledLifecycle.machine`). Returns the problems found
+ * (empty when sound).
  */
 export async function checkMessage(store: PostgresStore, messageId: string, custom: readonly CompiledLifecycle[] = []): Promise<string[]> {
   const problems: string[] = [];
   const row = await store.get(messageId);
   const history = await store.history(messageId);
   if (row === undefined) return history.length === 0 ? [] : [`${messageId}: history without a status row`];
-  const l = custom.find((c) => c.name === row.channel) ?? (lifecycleOf(row.channel as ChannelRef) as CompiledLifecycle);
-  const id = (s: string) => l.ids.get(s);
-  if (id(row.status) === undefined || (id(row.status) as number) < 0) problems.push(`${messageId}: status ${row.status} is not a ${l.name} status`);
-  let at = l.statuses[l.initial];
+  const own = custom.find((c) => c.name === row.channel);
+  const machine = own?.machine ?? (MACHINES as Record<string, AnyStateMachine>)[row.channel];
+  if (machine === undefined) return [`${messageId}: channel ${row.channel} has no machine to judge it by`];
+  const oracle = oracleFor(machine);
+  if (!oracle.statuses.includes(row.status)) problems.push(`${messageId}: status ${row.status} is not a ${row.channel} status`);
+  let at = oracle.initial;
+  let run: { origin: string; statuses: string[] } | undefined;
   const seen = new Set<string>();
-  const tally: Record<string, number> = Object.fromEntries(l.statuses.map((s) => [s, 0]));
+  const tally: Record<string, number> = Object.fromEntries(oracle.statuses.map((s) => [s, 0]));
   history.forEach((h, i) => {
+    const where = `${messageId}: row ${h.seq} (${h.from} → ${h.status})`;
     if (h.seq !== i + 1) problems.push(`${messageId}: seq ${h.seq} at position ${i + 1}`);
-    if (h.from !== at) problems.push(`${messageId}: row ${h.seq} starts at ${h.from}, expected ${at}`);
-    const f = id(h.from);
-    const t = id(h.status);
-    if (f === undefined || t === undefined || f < 0 || t < 0 || l.edges[f * l.size + t] !== 1) problems.push(`${messageId}: ${h.from} → ${h.status} is not a legal transition`);
-    if (h.implied && (h.id !== undefined || h.at !== undefined)) problems.push(`${messageId}: implied row ${h.seq} carries a report's id or time`);
+    if (h.from !== at) problems.push(`${where} starts at ${h.from}, expected ${at}`);
+    if (oracle.final.has(h.from)) problems.push(`${where} follows the final status ${h.from}`);
+    if (h.timer === true) {
+      if (oracle.timers.get(h.from) !== h.status) problems.push(`${where} is not the move the machine's timer makes`);
+      if (h.implied || h.id !== undefined || h.at === undefined) problems.push(`${where}: a timer row has its deadline as at, no id, and is not implied`);
+      if (run !== undefined) problems.push(`${where}: implied rows must be closed by the report that implied them`);
+    } else if (h.implied) {
+      if (h.id !== undefined || h.at !== undefined) problems.push(`${where}: implied row carries a report's id or time`);
+      run ??= { origin: h.from, statuses: [] };
+      run.statuses.push(h.status);
+    } else if (run !== undefined) {
+      // An early report: the implied rows before it are the shortest path xstate knows to it.
+      const between = oracle.between(run.origin, h.status);
+      if (between === undefined || between.join() !== run.statuses.join()) {
+        problems.push(`${where}: implied ${run.statuses.join(', ')} but xstate's shortest path from ${run.origin} passes ${between?.join(', ')}`);
+      }
+      run = undefined;
+    } else if (!oracle.can(h.from, h.status)) {
+      // Not a move xstate accepts: only an early report whose shortest path implies nothing (a status a timer reaches).
+      const between = oracle.between(h.from, h.status);
+      if (between === undefined || between.length > 0) problems.push(`${where} is not a move xstate accepts`);
+    }
     if (h.id !== undefined) {
       if (seen.has(h.id)) problems.push(`${messageId}: event ${h.id} recorded twice`);
       seen.add(h.id);
@@ -86,8 +115,11 @@ export async function checkMessage(store: PostgresStore, messageId: string, cust
     tally[h.status] = (tally[h.status] ?? 0) + 1;
     at = h.status;
   });
+  if (run !== undefined) problems.push(`${messageId}: the history ends with implied rows`);
   if (at !== row.status) problems.push(`${messageId}: history ends at ${at}, row says ${row.status}`);
   if (row.version !== history.length) problems.push(`${messageId}: version ${row.version} for ${history.length} rows`);
-  if (JSON.stringify(row.counts) !== JSON.stringify(tally)) problems.push(`${messageId}: counts ${JSON.stringify(row.counts)} vs history ${JSON.stringify(tally)}`);
+  const counts = Object.fromEntries(oracle.statuses.map((s) => [s, row.counts[s]]));
+  if (JSON.stringify(counts) !== JSON.stringify(tally)) problems.push(`${messageId}: counts ${JSON.stringify(row.counts)} vs history ${JSON.stringify(tally)}`);
+  if (Object.keys(row.counts).length !== oracle.statuses.length) problems.push(`${messageId}: counts name ${Object.keys(row.counts).join(', ')}`);
   return problems;
 }
