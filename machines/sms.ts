@@ -44,7 +44,12 @@ export interface SmsInput {
  * from a persisted snapshot has no timer until `resumeTimers` re-arms
  * it at the same deadline.
  *
+ * Import it from `delivery-lifecycle/machines` (which loads xstate). The
+ * package root validates with tables compiled from this machine at build time
+ * (`npm run generate`) and does not export it.
+ *
  * @example
+ * import { smsMachine } from 'delivery-lifecycle/machines';
  * const clock = new SimulatedClock();
  * clock.set(Date.UTC(2026, 0, 3));
  * const actor = createActor(smsMachine, { clock, input: {} }).start();
