@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const snapshot = memory.snapshot - memory.index;
   rows.push(ratio(`heap per message: compact record / xstate snapshot (${memory.messages.toLocaleString('en')} vs ${memory.xstateMessages.toLocaleString('en')} messages)`, record / snapshot, '≤ 0.125', (r) => r <= 0.125, `${record.toFixed(0)} B vs ${snapshot.toFixed(0)} B, beyond a ${memory.index.toFixed(0)} B id index`));
 
-  const cold = benchColdStart(smoke ? 1 : 15);
+  const cold = benchColdStart(smoke ? 1 : 31);
   rows.push(ratio('require of the package root + first canTransition / require of xstate alone (fresh processes)', cold.library / cold.xstate, '≤ 0.5', (r) => r <= 0.5, `${cold.library.toFixed(2)} ms vs ${cold.xstate.toFixed(2)} ms`));
   rows.push(ratio('… floor: require of an empty module / require of xstate', cold.empty / cold.xstate, '—', () => true, `${cold.empty.toFixed(2)} ms: what any require costs`));
 
