@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    machines: 'src/machines.ts',
     providers: 'src/providers/index.ts',
     diagram: 'src/diagram/index.ts',
     testing: 'src/testing/index.ts',

@@ -1,6 +1,7 @@
 import { transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { Bench } from 'tinybench';
-import { applyStatus, canTransition, checkTransition, CHANNELS, lifecycleOf, machineFor, type Channel } from '../dist/index';
+import { applyStatus, canTransition, checkTransition, CHANNELS, lifecycleOf, type Channel } from '../dist/index';
+import { machineFor } from '../dist/machines';
 import type { StreamItem } from './stream';
 
 /** Nanoseconds per check for each contender, all over the same stream in one process. */
@@ -114,3 +115,50 @@ export async function benchChecks(stream: readonly StreamItem[], time: number): 
     xstateTransition: ns('xstateTransition', slice.length),
   };
 }
+
+/** Nanoseconds per report of `applyStatus` and `canTransition` over one stream, measured side by side. */
+export interface ApplyTimings {
+  readonly canTransition: number;
+  readonly applyStatus: number;
+  /**
+   * A loop that allocates one six-field result object per report and does
+   * nothing else: what a fresh object per report would cost at least.
+   */
+  readonly objectPerReport: number;
+}
+
+export async function benchApply(stream: readonly StreamItem[], time: number): Promise<ApplyTimings> {
+  let sink = 0;
+  const bench = new Bench({ time, warmupTime: Math.min(time, 200) });
+  const len = stream.length;
+  bench
+    .add('canTransition', () => {
+      for (let i = 0; i < len; i++) {
+        const e = stream[i];
+        if (canTransition(e.channel, e.from, e.to)) sink++;
+      }
+    })
+    .add('applyStatus', () => {
+      for (let i = 0; i < len; i++) {
+        const e = stream[i];
+        if (applyStatus(e.channel, e.from as never, e.to).outcome === 'applied') sink++;
+      }
+    })
+    .add('objectPerReport', () => {
+      for (let i = 0; i < len; i++) {
+        const e = stream[i];
+        const o = { outcome: 'rejected', status: e.from, from: e.from, code: 'unknown_status', implied: NONE, message: e.to };
+        if (o.status === e.to) sink++;
+      }
+    });
+  await bench.run();
+  if (sink === -1) console.log(sink);
+  const ns = (name: string): number => {
+    const result = bench.getTask(name)!.result;
+    if (result.state !== 'completed') throw new Error(`bench task ${name} did not complete: ${result.state}`);
+    return (result.latency.p50 * 1e6) / len;
+  };
+  return { canTransition: ns('canTransition'), applyStatus: ns('applyStatus'), objectPerReport: ns('objectPerReport') };
+}
+
+const NONE: readonly never[] = Object.freeze([]);

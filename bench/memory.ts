@@ -50,7 +50,7 @@ export function benchMemory(messages: number, xstateMessages: number): MemoryFig
     `const held = new Map();
      for (let i = 0; i < N; i++) {
        const channel = channels[i & 1];
-       const machine = L.machineFor(channel);
+       const machine = require('./dist/machines.js').machineFor(channel);
        const context = channel === 'sms'
          ? { validityMs: L.DEFAULT_SMS_VALIDITY_MS, submittedAt: 1700000000000 + i, expiresAt: 1700172800000 + i }
          : { attempts: 0, opens: 0, clicks: 0 };

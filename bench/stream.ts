@@ -1,4 +1,4 @@
-import { CHANNELS, lifecycleOf, Relation, type Channel } from '../dist/index';
+import { CHANNELS, INAPPLICABLE, lifecycleOf, Relation, type Channel } from '../dist/index';
 import { rng } from '../test/support/random';
 
 /** One check in the benchmark stream: a message on `channel` at `from` receives `to`. */
@@ -13,14 +13,19 @@ export interface StreamItem {
 
 export { rng };
 
-const GARBAGE = ['delivered', '__proto__', 'constructor', 'DELIVERD', '', ' OPEN', 'OPEN', 'DEFERRED'];
+
+/** Strings no channel knows: wrong case, misspelt, prototype keys, blanks, provider words. */
+const UNKNOWN = ['delivered', '__proto__', 'constructor', 'DELIVERD', '', ' OPEN', 'toString', 'bounce', 'sent', 'Delivered'];
 
 /**
- * A realistic webhook mix, drawn from the compiled tables: 60 % legal, 15 %
- * duplicate, 10 % stale (late), 10 % skipped (early), 5 % garbage (unknown,
- * wrong case, prototype keys, or a status of the other channel).
+ * A realistic webhook mix, drawn from the compiled tables: of the valid
+ * reports 60 % legal, 15 % duplicate, 12.5 % stale (late), 12.5 % skipped
+ * (early); `garbage` (default 5 %) of all reports are bad input, half unknown
+ * strings (wrong case, prototype keys, provider words) and half statuses of
+ * the other channel (inapplicable). `garbage: 0` is the valid-only stream,
+ * `garbage: 0.5` the flood a public webhook endpoint sees.
  */
-export function mixedStream(length: number, seed = 42): StreamItem[] {
+export function mixedStream(length: number, seed = 42, garbage = 0.05): StreamItem[] {
   const random = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   const pairs = new Map<string, Map<number, [number, number][]>>();
@@ -40,14 +45,14 @@ export function mixedStream(length: number, seed = 42): StreamItem[] {
   while (items.length < length) {
     const channel = pick(CHANNELS);
     const lc = lifecycleOf(channel);
-    const r = random();
-    if (r < 0.05) {
+    if (random() < garbage) {
       const f = Math.floor(random() * lc.size);
-      const to = pick(GARBAGE.filter((g) => !(lc.ids.get(g)! >= 0)));
-      items.push({ channel, from: lc.statuses[f], to, fromId: f, toId: lc.size });
+      const words = random() < 0.5 ? UNKNOWN : lc.vocabulary.filter((word) => lc.ids.get(word) === INAPPLICABLE);
+      items.push({ channel, from: lc.statuses[f], to: pick(words), fromId: f, toId: lc.size });
       continue;
     }
-    const relation = r < 0.65 ? Relation.legal : r < 0.8 ? Relation.duplicate : r < 0.9 ? Relation.stale : Relation.skipped;
+    const r = random();
+    const relation = r < 0.6 ? Relation.legal : r < 0.75 ? Relation.duplicate : r < 0.875 ? Relation.stale : Relation.skipped;
     const [f, t] = pick(pairs.get(channel)!.get(relation)!);
     items.push({ channel, from: lc.statuses[f], to: lc.statuses[t], fromId: f, toId: t });
   }

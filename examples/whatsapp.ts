@@ -1,4 +1,5 @@
-import { defineChannel, type StatusOf } from '../src';
+import { type StatusOf } from '../src';
+import { defineChannel } from '../src/machines';
 
 /**
  * A WhatsApp-style channel, as WhatsApp Business platforms report it: the

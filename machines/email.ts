@@ -24,6 +24,15 @@ export interface EmailContext {
  * The e-mail delivery lifecycle. SUBMITTED → (DEFERRED…) → DELIVERED → OPEN →
  * CLICKED, with UNDELIVERABLE (also as a bounce after delivery), REJECTED and
  * DROPPED as failures. DEFERRED, OPEN and CLICKED repeat and are counted.
+ *
+ * Import it from `delivery-lifecycle/machines` (which loads xstate). The
+ * package root validates with tables compiled from this machine at build time
+ * (`npm run generate`) and does not export it.
+ *
+ * @example
+ * import { createActor } from 'xstate';
+ * import { emailMachine } from 'delivery-lifecycle/machines';
+ * createActor(emailMachine).start().send({ type: 'DELIVERED' });
  */
 export const emailMachine = setup({
   types: {

@@ -1,6 +1,12 @@
 import { toEpochMs } from '../src/internal/time';
 
 /**
+ * The SMS validity period when a message sets none: 48 hours. Here, with no
+ * xstate import, so the package root can export it without loading a runtime.
+ */
+export const DEFAULT_SMS_VALIDITY_MS = 48 * 60 * 60 * 1000;
+
+/**
  * Types shared by the lifecycle machines. A provider reports statuses, so an
  * event's `type` is the status reported; `at` and `id` are the provider's time
  * and event id when it sends them.

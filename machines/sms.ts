@@ -1,10 +1,9 @@
 import { assign, setup } from 'xstate';
 import { actorNow, timeUntil } from '../src/clock';
 import { LifecycleError } from '../src/errors';
-import { eventTime, type StatusEvent } from './shared';
+import { DEFAULT_SMS_VALIDITY_MS, eventTime, type StatusEvent } from './shared';
 
-/** The SMS validity period when a message sets none: 48 hours. */
-export const DEFAULT_SMS_VALIDITY_MS = 48 * 60 * 60 * 1000;
+export { DEFAULT_SMS_VALIDITY_MS } from './shared';
 
 export type SmsStatus = 'REGISTERED' | 'SUBMITTED' | 'DELIVERED' | 'EXPIRED' | 'UNDELIVERABLE' | 'FAILED';
 
@@ -45,7 +44,12 @@ export interface SmsInput {
  * from a persisted snapshot has no timer until `resumeTimers` re-arms
  * it at the same deadline.
  *
+ * Import it from `delivery-lifecycle/machines` (which loads xstate). The
+ * package root validates with tables compiled from this machine at build time
+ * (`npm run generate`) and does not export it.
+ *
  * @example
+ * import { smsMachine } from 'delivery-lifecycle/machines';
  * const clock = new SimulatedClock();
  * clock.set(Date.UTC(2026, 0, 3));
  * const actor = createActor(smsMachine, { clock, input: {} }).start();

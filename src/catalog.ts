@@ -1,32 +1,12 @@
-import type { AnyStateMachine } from 'xstate';
-import { emailMachine, type EmailStatus } from '../machines/email';
-import { smsMachine, type SmsStatus } from '../machines/sms';
-import { compileLifecycle, isCompiledLifecycle, type CompiledLifecycle } from './compile';
+import type { EmailStatus } from '../machines/email';
+import type { SmsStatus } from '../machines/sms';
 import { LifecycleError } from './errors';
+import { GENERATED_TABLES } from './generated/lifecycles';
+import { fromTables, isCompiledLifecycle, type CompiledLifecycle } from './lifecycle';
 import { describeRejection } from './messages';
+import type { Channel } from './vocabulary';
 
-/** The built-in channels. */
-export const CHANNELS = ['sms', 'email'] as const;
-/** A built-in channel's name. */
-export type Channel = (typeof CHANNELS)[number];
-
-/** The provider's status catalog, shared by both channels (each uses a part of it). */
-export const STATUSES = [
-  'REGISTERED',
-  'SUBMITTED',
-  'DELIVERED',
-  'OPEN',
-  'CLICKED',
-  'EXPIRED',
-  'UNDELIVERABLE',
-  'DEFERRED',
-  'REJECTED',
-  'DROPPED',
-  'FAILED',
-] as const;
-/** One of the 11 catalog statuses. */
-export type Status = (typeof STATUSES)[number];
-
+export { CHANNELS, STATUSES, type Channel, type Status } from './vocabulary';
 export type { EmailStatus, SmsStatus };
 
 /** A channel as the API takes it: a built-in name or a compiled custom lifecycle. */
@@ -41,9 +21,10 @@ export type StatusOf<C> = C extends 'sms'
       ? S
       : never;
 
-// Compiled on first use, so importing the package costs only the machines' creation.
-let SMS: CompiledLifecycle<SmsStatus> | undefined;
-let EMAIL: CompiledLifecycle<EmailStatus> | undefined;
+// The built-in channels' tables, generated from their machines at build time
+// (scripts/generate.ts): no xstate is loaded, and no machine is created.
+const SMS = fromTables<SmsStatus>(GENERATED_TABLES.sms);
+const EMAIL = fromTables<EmailStatus>(GENERATED_TABLES.email);
 
 /**
  * The compiled tables behind a channel, or `undefined` when `channel` is
@@ -52,8 +33,8 @@ let EMAIL: CompiledLifecycle<EmailStatus> | undefined;
 export function lifecycleOf<C extends ChannelRef>(channel: C): CompiledLifecycle<StatusOf<C>>;
 export function lifecycleOf(channel: unknown): CompiledLifecycle | undefined;
 export function lifecycleOf(channel: unknown): CompiledLifecycle | undefined {
-  if (channel === 'sms') return SMS ?? (SMS = compileLifecycle(smsMachine, { name: 'sms', vocabulary: STATUSES }));
-  if (channel === 'email') return EMAIL ?? (EMAIL = compileLifecycle(emailMachine, { name: 'email', vocabulary: STATUSES }));
+  if (channel === 'sms') return SMS;
+  if (channel === 'email') return EMAIL;
   return isCompiledLifecycle(channel) ? channel : undefined;
 }
 
@@ -77,14 +58,6 @@ export function requireStatusId(lifecycle: CompiledLifecycle, status: unknown, s
     channel: lifecycle.name,
     [side]: status,
   });
-}
-
-/** The xstate machine of a built-in channel. */
-export function machineFor(channel: 'sms'): typeof smsMachine;
-export function machineFor(channel: 'email'): typeof emailMachine;
-export function machineFor(channel: ChannelRef): AnyStateMachine;
-export function machineFor(channel: ChannelRef): AnyStateMachine {
-  return requireLifecycle(channel).machine;
 }
 
 /** The statuses a channel uses, in the order its machine defines them. Throws for an unknown channel. */

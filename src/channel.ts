@@ -1,6 +1,6 @@
 import { assign, setup, type AnyStateMachine, type MachineConfig } from 'xstate';
 import { eventTime, type StatusEvent } from '../machines/shared';
-import { CHANNELS } from './catalog';
+import { CHANNELS } from './vocabulary';
 import { actorNow, timeUntil } from './clock';
 import { compileLifecycle, type CompiledLifecycle } from './compile';
 import { LifecycleError } from './errors';

@@ -1,89 +1,8 @@
 import { initialTransition, type AnyStateMachine } from 'xstate';
 import { LifecycleError } from './errors';
-import { buildLookup, type NameLookup } from './internal/lookup';
+import { INAPPLICABLE, Relation, sealLifecycle, type CompiledLifecycle, type TimerEdge } from './lifecycle';
 
-/** A timed transition: `to` happens by itself after `delay` in `from`. */
-export interface TimerEdge {
-  readonly from: number;
-  readonly to: number;
-  /** The machine's delay: a number of ms or the name of a delay in `setup({ delays })`. */
-  readonly delay: number | string;
-  /**
-   * The delay in ms for the machine's default input, when it can be computed
-   * (worked out on first read, so loading the package runs no actor): the
-   * delay evaluated on the initial context, before any deadline is set. A
-   * delay function that counts down to an absolute deadline in context (see
-   * `timeUntil`) returns its full length there.
-   */
-  readonly delayMs: number | undefined;
-}
-
-/**
- * How a reported status relates to the current one; one value per ordered
- * pair of applicable statuses, computed once at compile time.
- */
-export const Relation = {
-  legal: 0,
-  duplicate: 1,
-  skipped: 2,
-  stale: 3,
-  fromFinal: 4,
-  illegal: 5,
-} as const;
-export type Relation = (typeof Relation)[keyof typeof Relation];
-
-/** Lookup value for a name the channel knows but does not use. */
-export const INAPPLICABLE = -1;
-
-/**
- * A lifecycle machine compiled into integer-indexed tables. Status ids are
- * indices into `statuses`; pair tables are `n * n`, indexed `from * n + to`.
- * Everything here is derived from the machine; nothing is written by hand.
- */
-export interface CompiledLifecycle<S extends string = string> {
-  /** The channel's name, e.g. `"sms"`. */
-  readonly name: string;
-  /** The xstate machine the tables were compiled from. */
-  readonly machine: AnyStateMachine;
-  /** Applicable statuses in definition order; a status's id is its index. */
-  readonly statuses: readonly S[];
-  /** Number of applicable statuses. */
-  readonly size: number;
-  /** Id of the initial status. */
-  readonly initial: number;
-  /** Every name the channel recognises (its catalog); applicable ones and the rest. */
-  readonly vocabulary: readonly string[];
-  /**
-   * Name → id for applicable statuses, {@link INAPPLICABLE} for the rest of
-   * the vocabulary; absent for anything else. A `Map`, so `"__proto__"` and
-   * friends are simply absent.
-   */
-  readonly ids: ReadonlyMap<string, number>;
-  /** The same content as `ids`, behind the fastest exact lookup found for these names (the hot path's). */
-  readonly lookup: NameLookup;
-  /** The state description of each status, by id. */
-  readonly descriptions: readonly string[];
-  /** 1 where the status is final, by id. */
-  readonly final: Uint8Array;
-  /** 1 where `from → to` is a legal reported transition (self-loops included). */
-  readonly edges: Uint8Array;
-  /** 1 where `to` is reachable from `from` by one or more transitions, timers included. */
-  readonly reach: Uint8Array;
-  /** The {@link Relation} of every pair. */
-  readonly relation: Uint8Array;
-  /**
-   * For skipped pairs, the statuses strictly between `from` and `to` on a
-   * shortest path of reported and timed steps (a reported step first on a
-   * tie), so a status only a timer reaches is implied too; else empty.
-   */
-  readonly implied: ReadonlyArray<readonly number[]>;
-  /** Legal next statuses by id, in definition order. */
-  readonly next: ReadonlyArray<readonly number[]>;
-  /** Statuses with a legal transition into each status, by id. */
-  readonly previous: ReadonlyArray<readonly number[]>;
-  /** Timed transitions. */
-  readonly timers: readonly TimerEdge[];
-}
+export { INAPPLICABLE, Relation, isCompiledLifecycle, type CompiledLifecycle, type TimerEdge } from './lifecycle';
 
 export interface CompileOptions {
   /** The channel's name; defaults to the machine's id. */
@@ -122,6 +41,7 @@ export function compileLifecycle<S extends string = string>(
   if (nodes.length === 0) throw invalid(name, 'the machine has no states');
   const statuses = nodes.map((node) => node.key as S);
   const n = statuses.length;
+  // Only to read the machine; sealLifecycle builds the lifecycle's own index the same way.
   const ids = new Map<string, number>();
   for (const word of options.vocabulary ?? []) ids.set(word, INAPPLICABLE);
   statuses.forEach((status, id) => ids.set(status, id));
@@ -215,16 +135,14 @@ export function compileLifecycle<S extends string = string>(
   const previous: number[][] = statuses.map(() => []);
   for (let from = 0; from < n; from++) for (const to of next[from]) previous[to].push(from);
 
-  const compiled: CompiledLifecycle<S> = Object.freeze({
+  return sealLifecycle<S>({
     name,
     machine,
     statuses: Object.freeze(statuses),
-    size: n,
     initial,
     vocabulary: Object.freeze(vocabulary),
-    ids,
-    lookup: buildLookup(ids),
     descriptions: Object.freeze(nodes.map((node) => node.description ?? '')),
+    tags: Object.freeze(nodes.map((node) => Object.freeze([...node.tags]))),
     final,
     edges,
     reach,
@@ -234,15 +152,6 @@ export function compileLifecycle<S extends string = string>(
     previous: Object.freeze(previous.map((a) => Object.freeze(a))),
     timers: Object.freeze(timers),
   });
-  COMPILED.add(compiled);
-  return compiled;
-}
-
-const COMPILED = new WeakSet<object>();
-
-/** True for a lifecycle made by {@link compileLifecycle} (not a look-alike object). */
-export function isCompiledLifecycle(value: unknown): value is CompiledLifecycle {
-  return typeof value === 'object' && value !== null && COMPILED.has(value);
 }
 
 const EMPTY: readonly number[] = Object.freeze([]);

@@ -16,6 +16,9 @@ export const TRANSITION_CODES = [
   'illegal_transition',
 ] as const;
 
+/** Why a transition is refused: one of {@link TRANSITION_CODES}. */
+export type TransitionCode = (typeof TRANSITION_CODES)[number];
+
 /** Codes for misuse that is not about one transition. */
 export type UsageErrorCode =
   /** A reconcile/tracker event that is not an object of the documented shape. */
@@ -28,7 +31,7 @@ export type UsageErrorCode =
   | 'invalid_argument';
 
 /** Every code a {@link LifecycleError} may carry. */
-export type LifecycleErrorCode = (typeof TRANSITION_CODES)[number] | UsageErrorCode;
+export type LifecycleErrorCode = TransitionCode | UsageErrorCode;
 
 export interface LifecycleErrorDetails {
   readonly channel?: string | undefined;

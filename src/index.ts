@@ -6,7 +6,6 @@ export {
   isApplicable,
   isFinal,
   lifecycleOf,
-  machineFor,
   nextStatuses,
   statusesFor,
   type Channel,
@@ -19,11 +18,13 @@ export {
 export {
   INAPPLICABLE,
   Relation,
-  compileLifecycle,
-  type CompileOptions,
+  fromTables,
+  isCompiledLifecycle,
+  toTables,
   type CompiledLifecycle,
+  type LifecycleTables,
   type TimerEdge,
-} from './compile';
+} from './lifecycle';
 export {
   LifecycleError,
   TRANSITION_CODES,
@@ -66,16 +67,15 @@ export {
   type UnknownStatusRejection,
   type InapplicableStatusRejection,
 } from './validate';
-export { emailMachine, type EmailContext } from '../machines/email';
-export { eventTime, type StatusEvent } from '../machines/shared';
-export { DEFAULT_SMS_VALIDITY_MS, smsMachine, type SmsContext, type SmsInput } from '../machines/sms';
-export {
-  defineChannel,
-  type ChannelContext,
-  type ChannelDefinition,
-  type StatusDefinition,
-  type TimerDefinition,
-} from './channel';
+// The machines, compileLifecycle and defineChannel need the xstate runtime:
+// they live in `delivery-lifecycle/machines` (src/machines.ts), so that
+// importing the root to validate loads no xstate. Their types are free.
+export { DEFAULT_SMS_VALIDITY_MS, eventTime } from '../machines/shared';
+export type { EmailContext } from '../machines/email';
+export type { StatusEvent } from '../machines/shared';
+export type { SmsContext, SmsInput } from '../machines/sms';
+export type { CompileOptions } from './compile';
+export type { ChannelContext, ChannelDefinition, StatusDefinition, TimerDefinition } from './channel';
 export {
   createReplay,
   replayLines,

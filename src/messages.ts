@@ -1,4 +1,4 @@
-import type { TransitionCode } from './validate';
+import type { TransitionCode } from './errors';
 
 /** What a message about a rejection may mention. Values are shown as given. */
 export interface RejectionContext {
@@ -18,9 +18,8 @@ export function describeRejection(code: TransitionCode, context: RejectionContex
     case 'unknown_channel':
       return `unknown channel ${channel}`;
     case 'unknown_status':
-      return `${channel}: ${sideWord(context.side)} ${show(context.status)} is not a known status`;
     case 'inapplicable_status':
-      return `${channel}: ${sideWord(context.side)} ${show(context.status)} does not apply to ${channel}`;
+      return statusMessage(code, channel, context.side, context.status);
     case 'duplicate':
       return `${channel}: ${to} repeats the current status`;
     case 'skipped':
@@ -34,6 +33,17 @@ export function describeRejection(code: TransitionCode, context: RejectionContex
   }
 }
 
+/**
+ * The words of {@link describeRejection} for a status argument at fault,
+ * without a context object: what the hot path calls for an unknown string.
+ * `channel` is already shown (a lifecycle's name is safe).
+ */
+export function statusMessage(code: 'unknown_status' | 'inapplicable_status', channel: string, side: 'from' | 'to' | undefined, status: unknown): string {
+  return code === 'unknown_status'
+    ? `${channel}: ${sideWord(side)} ${show(status)} is not a known status`
+    : `${channel}: ${sideWord(side)} ${show(status)} does not apply to ${channel}`;
+}
+
 /** `from` is the status a message is in, `to` the one reported. */
 function sideWord(side: 'from' | 'to' | undefined): string {
   return side === 'from' ? 'current status' : side === 'to' ? 'reported status' : 'status';
@@ -41,7 +51,7 @@ function sideWord(side: 'from' | 'to' | undefined): string {
 
 /** A short, safe rendering of any value for an error message. */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : JSON.stringify(value.slice(0, 64));
+  if (typeof value === 'string') return isPlainWord(value) ? value : JSON.stringify(value.slice(0, 64));
   if (typeof value === 'symbol' || typeof value === 'function' || typeof value === 'bigint') return `<${typeof value}>`;
   if (value === undefined) return 'undefined';
   try {
@@ -49,4 +59,16 @@ export function show(value: unknown): string {
   } catch {
     return `<${typeof value}>`;
   }
+}
+
+/** `/^[A-Za-z0-9_-]{1,64}$/`, without the regular expression (bad input is a hot path). */
+function isPlainWord(text: string): boolean {
+  const length = text.length;
+  if (length === 0 || length > 64) return false;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    // 0-9, A-Z, a-z, '-', '_'
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95)) return false;
+  }
+  return true;
 }

@@ -1,5 +1,5 @@
 import { requireLifecycle, type ChannelRef, type StatusOf } from './catalog';
-import { INAPPLICABLE, type CompiledLifecycle } from './compile';
+import { INAPPLICABLE, type CompiledLifecycle } from './lifecycle';
 import { LifecycleError } from './errors';
 import { perLifecycle } from './internal/memo';
 import { describeRejection } from './messages';

@@ -1,186 +1,23 @@
-import { lifecycleOf, requireLifecycle, requireStatusId, type ChannelRef, type StatusOf } from './catalog';
-import type { CompiledLifecycle } from './compile';
+import { requireLifecycle, requireStatusId, type ChannelRef, type StatusOf } from './catalog';
+import { policyOf, type ApplyCode, type ApplyOptions } from './apply';
 import { LifecycleError } from './errors';
-import { perLifecycle } from './internal/memo';
-import { toEpochMs } from './internal/time';
-import { describeRejection, show } from './messages';
-import {
-  checksOf,
-  type OrderRejection,
-  type SkippedRejection,
-  type TransitionAccepted,
-  type TransitionCode,
-} from './validate';
+import { show } from './messages';
+import type { CompiledLifecycle } from './lifecycle';
+import { historyEntries, readReport, seenMessage, stepReport, type HistoryEntry, type SeenIds, type StatusReport } from './step';
 
-/**
- * How out-of-order reports are treated. `strict` applies legal transitions
- * only. `tolerant` (the default, what a webhook receiver wants) also applies
- * early reports with the statuses they imply, and ignores late and repeated
- * ones, so the status never moves backwards.
- */
-export type Policy = 'strict' | 'tolerant';
-
-export interface ApplyOptions {
-  /** Default `'tolerant'`. */
-  readonly policy?: Policy;
-}
-
-/** A rejection code an incoming status can get (the channel is never the event's fault). */
-export type ApplyCode = Exclude<TransitionCode, 'unknown_channel'>;
-
-/** The incoming status was applied; `status` is the new current status. */
-export interface Applied<S extends string = string> {
-  readonly outcome: 'applied';
-  /** The status after applying. */
-  readonly status: S;
-  /** The status before. */
-  readonly from: S;
-  /** `'skipped'` when the report arrived early and `implied` were filled in. */
-  readonly code?: 'skipped';
-  /** Statuses the report implies, in order, strictly between `from` and `status` (empty for a legal step). */
-  readonly implied: readonly S[];
-  readonly message?: string;
-}
-
-/** A repeated or late report: nothing changes, and nothing is wrong. */
-export interface Ignored<S extends string = string> {
-  readonly outcome: 'ignored';
-  /** Unchanged current status. */
-  readonly status: S;
-  readonly from: S;
-  readonly code: 'duplicate' | 'stale';
-  readonly implied: readonly S[];
-  readonly message: string;
-}
-
-/** A report that cannot be applied; the current status is kept. */
-export interface Rejected<S extends string = string> {
-  readonly outcome: 'rejected';
-  /** Unchanged current status. */
-  readonly status: S;
-  readonly from: S;
-  readonly code: ApplyCode;
-  readonly implied: readonly S[];
-  readonly message: string;
-}
-
-/** What {@link applyStatus} decides. */
-export type ApplyResult<S extends string = string> = Applied<S> | Ignored<S> | Rejected<S>;
-
-const NONE: readonly never[] = Object.freeze([]);
-
-/**
- * Decides what an incoming status report does to a message whose current
- * status is `current`. Pure; results for valid pairs are precomputed and
- * frozen (do not mutate them). Under the tolerant policy an early report is
- * applied with the statuses it implies (OPEN from SUBMITTED implies
- * DELIVERED), duplicates and late reports are ignored, and unknown,
- * inapplicable, contradictory and after-final reports are rejected. The
- * strict policy rejects everything that is not a legal transition.
- *
- * A bad `incoming` is an expected outcome (`rejected`); a bad `channel`,
- * `current` or `options` is misuse and throws `LifecycleError`.
- *
- * @example
- * applyStatus('email', 'SUBMITTED', 'OPEN')
- * // { outcome: 'applied', status: 'OPEN', from: 'SUBMITTED', code: 'skipped', implied: ['DELIVERED'], … }
- */
-export function applyStatus<C extends ChannelRef>(
-  channel: C,
-  current: StatusOf<C>,
-  incoming: unknown,
-  options?: ApplyOptions,
-): ApplyResult<StatusOf<C>> {
-  const lifecycle = lifecycleOf(channel as unknown) ?? requireLifecycle(channel);
-  const policy = policyOf(options);
-  const c = lifecycle.lookup.get(current);
-  const x = lifecycle.lookup.get(incoming as string);
-  if (c === undefined || c < 0) return invalidCurrent(lifecycle, current);
-  if (x === undefined || x < 0) return rejectStatus(lifecycle, current, x, incoming) as ApplyResult<StatusOf<C>>;
-  return decisionsOf(lifecycle)[policy][c * lifecycle.size + x] as ApplyResult<StatusOf<C>>;
-}
-
-const TOLERANT = 0;
-const STRICT = 1;
-
-function policyOf(options: ApplyOptions | undefined): typeof TOLERANT | typeof STRICT {
-  if (options === undefined) return TOLERANT;
-  if (typeof options !== 'object' || options === null) {
-    throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
-  }
-  const policy = options.policy;
-  if (policy === undefined || policy === 'tolerant') return TOLERANT;
-  if (policy === 'strict') return STRICT;
-  throw new LifecycleError('invalid_argument', `policy must be 'strict' or 'tolerant', got ${show(policy)}`);
-}
-
-function invalidCurrent(lifecycle: CompiledLifecycle, current: unknown): never {
-  requireStatusId(lifecycle, current, 'from');
-  throw new Error('unreachable');
-}
-
-function rejectStatus(lifecycle: CompiledLifecycle, current: string, id: number | undefined, incoming: unknown): Rejected {
-  const code = id === undefined ? 'unknown_status' : 'inapplicable_status';
-  return {
-    outcome: 'rejected',
-    status: current,
-    from: current,
-    code,
-    implied: NONE,
-    message: describeRejection(code, { channel: lifecycle.name, side: 'to', status: incoming }),
-  };
-}
-
-/** Both policies' decision for every valid pair, derived once per lifecycle from the pair's check. */
-const decisionsOf = perLifecycle((lifecycle): readonly [readonly ApplyResult[], readonly ApplyResult[]] => {
-  const tolerant: ApplyResult[] = [];
-  const strict: ApplyResult[] = [];
-  for (const check of checksOf(lifecycle) as readonly (TransitionAccepted | OrderRejection | SkippedRejection)[]) {
-    const { from, to } = check;
-    if (check.ok) {
-      const applied: Applied = Object.freeze({ outcome: 'applied', status: to, from, implied: NONE });
-      tolerant.push(applied);
-      strict.push(applied);
-      continue;
-    }
-    const { code, message } = check;
-    const between = check.code === 'skipped' ? check.implied : NONE;
-    strict.push(Object.freeze({ outcome: 'rejected', status: from, from, code, implied: between, message }));
-    if (code === 'skipped') {
-      tolerant.push(Object.freeze({ outcome: 'applied', status: to, from, code, implied: between, message }));
-    } else if (code === 'duplicate' || code === 'stale') {
-      tolerant.push(Object.freeze({ outcome: 'ignored', status: from, from, code, implied: NONE, message }));
-    } else {
-      tolerant.push(Object.freeze({ outcome: 'rejected', status: from, from, code, implied: NONE, message }));
-    }
-  }
-  return [Object.freeze(tolerant), Object.freeze(strict)];
-});
-
-/** One status report as a provider sends it. */
-export interface StatusReport {
-  /** The reported status: an exact status name of the channel. */
-  readonly status: string;
-  /** The provider's event id; a second event with the same id is a duplicate, whatever its status. */
-  readonly id?: string;
-  /** When it happened: a Date, epoch milliseconds or an ISO 8601 string. */
-  readonly at?: Date | number | string;
-}
-
-/** A status that became current, in order. */
-export interface HistoryEntry<S extends string = string> {
-  readonly status: S;
-  /** The status it followed. */
-  readonly from: S;
-  /** True for a status filled in because a later one arrived early; it has no report of its own. */
-  readonly implied: boolean;
-  /** The report's time in epoch ms, when it had one (never for implied entries). */
-  readonly at?: number;
-  /** The report's provider event id, when it had one (never for implied entries). */
-  readonly id?: string;
-  /** Position of the report in the input (the early report's, for implied entries). */
-  readonly index: number;
-}
+// applyStatus and the report step have their own files; re-exported here for
+// the modules that import them from './reconcile'.
+export {
+  applyStatus,
+  type Applied,
+  type ApplyCode,
+  type ApplyOptions,
+  type ApplyResult,
+  type Ignored,
+  type Policy,
+  type Rejected,
+} from './apply';
+export { readReport, type HistoryEntry, type StatusReport } from './step';
 
 /** A report that did not change the status, with why. */
 export interface UnappliedReport {
@@ -236,99 +73,25 @@ export function reconcile<C extends ChannelRef>(
   const history: HistoryEntry<S>[] = [];
   const ignored: UnappliedReport[] = [];
   const rejected: UnappliedReport[] = [];
-  const seen = new Set<string>();
-  const hasSeen = (id: string): boolean => seen.has(id);
+  const ids = new Set<string>();
+  const seen: SeenIds = { seenBefore: (id) => ids.has(id) || (ids.add(id), false) };
+  const typed = lifecycle as CompiledLifecycle<S>;
   let index = -1;
   for (const event of events) {
     index++;
-    const step = reconcileStep(lifecycle as CompiledLifecycle<S>, status, event, index, hasSeen, options);
-    if (step.kind === 'invalid') {
-      rejected.push({ index, event, code: 'invalid_event', message: step.message });
+    const report = readReport(event);
+    if (typeof report === 'string') {
+      rejected.push({ index, event, code: 'invalid_event', message: `event ${index}: ${report}` });
       continue;
     }
-    if (step.kind === 'seen') {
-      ignored.push({ index, event, code: 'duplicate', message: step.message });
-      continue;
-    }
-    if (step.id !== undefined) seen.add(step.id);
-    const result = step.result;
-    if (result.outcome === 'ignored') ignored.push({ index, event, code: result.code, message: result.message });
+    const result = stepReport(typed, status, report, seen, options);
+    if (result === undefined) ignored.push({ index, event, code: 'duplicate', message: seenMessage(report.id as string) });
+    else if (result.outcome === 'ignored') ignored.push({ index, event, code: result.code, message: result.message });
     else if (result.outcome === 'rejected') rejected.push({ index, event, code: result.code, message: result.message });
     else {
-      history.push(...step.entries);
+      history.push(...historyEntries(result, status, index, report));
       status = result.status;
     }
   }
   return { status, history, ignored, rejected };
-}
-
-/**
- * What one report does to a message in `status`: the single pure step shared
- * by {@link reconcile} and the tracker, so that both decide alike. `hasSeen`
- * answers whether a provider event id was already seen; the caller remembers
- * `id` (when defined) after a `decided` step, whatever the outcome, so a
- * repeated event is a duplicate even when its first copy was rejected.
- * Malformed reports (`invalid`) are not remembered.
- */
-export type ReportStep<S extends string = string> =
-  | { readonly kind: 'invalid'; readonly message: string }
-  | { readonly kind: 'seen'; readonly id: string; readonly message: string }
-  | {
-      readonly kind: 'decided';
-      readonly id: string | undefined;
-      readonly result: ApplyResult<S>;
-      /** The history entries an applied report adds (implied ones first); empty otherwise. */
-      readonly entries: readonly HistoryEntry<S>[];
-      /** The report's time in epoch ms, when it had one. */
-      readonly at: number | undefined;
-    };
-
-/** See {@link ReportStep}. Pure; throws only for a bad `options.policy`. */
-export function reconcileStep<S extends string>(
-  lifecycle: CompiledLifecycle<S>,
-  status: S,
-  event: unknown,
-  index: number,
-  hasSeen: (id: string) => boolean,
-  options: ApplyOptions | undefined,
-): ReportStep<S> {
-  const report = readReport(event);
-  if (typeof report === 'string') return { kind: 'invalid', message: `event ${index}: ${report}` };
-  if (report.id !== undefined && hasSeen(report.id)) {
-    return { kind: 'seen', id: report.id, message: `event id ${show(report.id)} was already seen` };
-  }
-  const result = applyStatus(lifecycle, status, report.status, options);
-  const entries: HistoryEntry<S>[] = [];
-  if (result.outcome === 'applied') {
-    let previous = status;
-    for (const between of result.implied) {
-      entries.push({ status: between, from: previous, implied: true, index });
-      previous = between;
-    }
-    entries.push(entry(result.status, previous, index, report));
-  }
-  return { kind: 'decided', id: report.id, result, entries, at: report.at };
-}
-
-function entry<S extends string>(status: S, from: S, index: number, report: ValidReport): HistoryEntry<S> {
-  const e: { status: S; from: S; implied: boolean; index: number; at?: number; id?: string } = { status, from, implied: false, index };
-  if (report.at !== undefined) e.at = report.at;
-  if (report.id !== undefined) e.id = report.id;
-  return e;
-}
-
-interface ValidReport {
-  readonly status: unknown;
-  readonly id: string | undefined;
-  readonly at: number | undefined;
-}
-
-/** The report's fields, or why it is malformed. */
-export function readReport(event: unknown): ValidReport | string {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return `not an object: ${show(event)}`;
-  const { status, id, at } = event as Record<string, unknown>;
-  if (id !== undefined && (typeof id !== 'string' || id.length === 0)) return `id must be a non-empty string, got ${show(id)}`;
-  const ms = toEpochMs(at);
-  if (ms === null) return `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`;
-  return { status, id, at: ms };
 }

@@ -1,9 +1,10 @@
 import { CHANNELS, lifecycleOf, type ChannelRef } from './catalog';
-import type { CompiledLifecycle } from './compile';
+import type { CompiledLifecycle } from './lifecycle';
 import { LifecycleError, TRANSITION_CODES } from './errors';
 import { cutDetail, MAX_DETAIL_LENGTH } from './internal/detail';
 import { show } from './messages';
-import { applyStatus, readReport, type ApplyCode, type ApplyOptions, type ApplyResult, type Policy } from './reconcile';
+import type { ApplyCode, ApplyOptions, ApplyResult, Policy } from './apply';
+import { readReport, stepReport, type SeenIds } from './step';
 
 /** Options of {@link createReplay}. */
 export interface ReplayOptions {
@@ -118,7 +119,7 @@ export interface Replay {
 const APPLY_CODES = TRANSITION_CODES.filter((code): code is ApplyCode => code !== 'unknown_channel');
 
 /** One message: a few pointers, however many lines it has. */
-class MessageState {
+class MessageState implements SeenIds {
   rejected = false;
   /** Ring of recent event ids; allocated on the first id. */
   seen: string[] | null = null;
@@ -128,7 +129,20 @@ class MessageState {
   constructor(
     readonly lifecycle: CompiledLifecycle,
     public status: string,
+    readonly maxSeen: number,
   ) {}
+
+  seenBefore(id: string): boolean {
+    const seen = this.seen;
+    if (seen === null) this.seen = [id];
+    else if (seen.includes(id)) return true;
+    else if (seen.length < this.maxSeen) seen.push(id);
+    else {
+      seen[this.seenNext] = id;
+      this.seenNext = (this.seenNext + 1) % this.maxSeen;
+    }
+    return false;
+  }
 }
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
@@ -257,27 +271,18 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     let state = messages.get(id);
     const first = state === undefined;
     if (state === undefined) {
-      state = new MessageState(lifecycle, lifecycle.statuses[lifecycle.initial]);
+      state = new MessageState(lifecycle, lifecycle.statuses[lifecycle.initial], maxSeen);
       messages.set(id, state);
     } else if (state.lifecycle !== lifecycle) {
       return bad(lineNumber, `message ${show(id)} is ${state.lifecycle.name}, not ${lifecycle.name}`);
     }
     events++;
-    const eventId = report.id;
-    if (eventId !== undefined && maxSeen > 0) {
-      if (state.seen === null) state.seen = [];
-      else if (state.seen.includes(eventId)) {
-        duplicate++;
-        if (onEvent !== undefined) notify(lineNumber, id, state, status, report.at, detail, null, first);
-        return;
-      }
-      if (state.seen.length < maxSeen) state.seen.push(eventId);
-      else {
-        state.seen[state.seenNext] = eventId;
-        state.seenNext = (state.seenNext + 1) % maxSeen;
-      }
+    const result = stepReport(lifecycle, state.status, report, maxSeen > 0 ? state : null, applyOptions);
+    if (result === undefined) {
+      duplicate++;
+      if (onEvent !== undefined) notify(lineNumber, id, state, status, report.at, detail, null, first);
+      return;
     }
-    const result = applyStatus(lifecycle, state.status, status, applyOptions);
     if (onEvent !== undefined) notify(lineNumber, id, state, status, report.at, detail, result, first);
     if (result.outcome === 'applied') {
       if (result.code === 'skipped') skipped++;

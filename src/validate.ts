@@ -1,8 +1,8 @@
 import { lifecycleOf, type ChannelRef, type StatusOf } from './catalog';
-import type { CompiledLifecycle } from './compile';
+import { INAPPLICABLE, type CompiledLifecycle } from './lifecycle';
 import { LifecycleError } from './errors';
 import { perLifecycle } from './internal/memo';
-import { describeRejection } from './messages';
+import { describeRejection, statusMessage } from './messages';
 
 /** A legal transition (self-loops such as another OPEN included). */
 export interface TransitionAccepted<S extends string = string> {
@@ -102,7 +102,8 @@ export function canTransition(channel: unknown, from: unknown, to: unknown): boo
  * table (unknown channel, unknown status, inapplicable status, duplicate,
  * skipped, stale, from final, illegal). Pure and never throws. Status names
  * are exact: normalise untrusted text with {@link parseStatus} first.
- * Results for valid status pairs are precomputed and frozen; do not mutate.
+ * Results for valid status pairs and inapplicable names are precomputed and
+ * frozen; do not mutate them. An unknown string costs one result object.
  *
  * @example
  * const r = checkTransition('sms', 'DELIVERED', 'SUBMITTED')
@@ -143,9 +144,23 @@ export function assertTransition<C extends ChannelRef>(channel: C, from: string,
 }
 
 function statusRejection(lifecycle: CompiledLifecycle, id: number | undefined, side: 'from' | 'to', status: unknown): StatusRejection {
-  const code = id === undefined ? 'unknown_status' : 'inapplicable_status';
-  return { ok: false, code, side, status, message: describeRejection(code, { channel: lifecycle.name, side, status }) };
+  if (id === INAPPLICABLE) return (inapplicableOf(lifecycle).get(status as string) as InapplicableRejections)[side];
+  return { ok: false, code: 'unknown_status', side, status, message: statusMessage('unknown_status', lifecycle.name, side, status) };
 }
+
+interface InapplicableRejections {
+  readonly from: InapplicableStatusRejection;
+  readonly to: InapplicableStatusRejection;
+}
+
+/** The frozen rejection of each catalog name the channel does not use, by side: bad input costs no allocation. */
+const inapplicableOf = perLifecycle((lifecycle: CompiledLifecycle): ReadonlyMap<string, InapplicableRejections> => {
+  const rejections = new Map<string, InapplicableRejections>();
+  const of = (side: 'from' | 'to', status: string): InapplicableStatusRejection =>
+    Object.freeze({ ok: false, code: 'inapplicable_status', side, status, message: statusMessage('inapplicable_status', lifecycle.name, side, status) });
+  for (const [name, id] of lifecycle.ids) if (id === INAPPLICABLE) rejections.set(name, Object.freeze({ from: of('from', name), to: of('to', name) }));
+  return rejections;
+});
 
 /**
  * @internal The frozen result of every valid pair, indexed `from * n + to`,

@@ -83,10 +83,10 @@ test('an unknown channel throws unknown_channel; lifecycleOf answers undefined a
     fc.pre(value !== 'sms' && value !== 'email');
     expect(lifecycleOf(value)).toBeUndefined();
   }));
-  // The two names give their channel's tables, compiled from its own machine, the same object every time.
+  // The two names give their channel's tables, generated from its own machine (no machine attached), the same object every time.
   for (const channel of CHANNEL_NAMES) {
     const lifecycle = lifecycleOf(channel);
-    expect(lifecycle).toMatchObject({ name: channel, machine: MACHINES[channel], statuses: oracleFor(MACHINES[channel]).statuses });
+    expect(lifecycle).toMatchObject({ name: channel, machine: undefined, statuses: oracleFor(MACHINES[channel]).statuses });
     expect(lifecycleOf(channel)).toBe(lifecycle);
     expect(lifecycleOf(lifecycle)).toBe(lifecycle);
   }

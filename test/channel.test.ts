@@ -1,22 +1,7 @@
 import fc from 'fast-check';
 import { createActor, initialTransition, SimulatedClock, transition, type AnyStateMachine } from 'xstate';
-import {
-  applyStatus,
-  canTransition,
-  checkTransition,
-  defineChannel,
-  isFinal,
-  isLifecycleError,
-  lifecycleOf,
-  machineFor,
-  parseStatus,
-  reconcile,
-  Relation,
-  statusesFor,
-  type ChannelDefinition,
-  type CompiledLifecycle,
-  type StatusOf,
-} from '../src';
+import { applyStatus, canTransition, checkTransition, isFinal, isLifecycleError, lifecycleOf, parseStatus, reconcile, Relation, statusesFor, type ChannelDefinition, type CompiledLifecycle, type StatusOf } from '../src';
+import { defineChannel, machineFor } from '../src/machines';
 import { expectType, type Equal } from './support/types';
 
 /** A definition as plain mutable data, the way a user might load it from JSON. */

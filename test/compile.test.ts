@@ -1,18 +1,6 @@
 import { assign, createMachine, setup } from 'xstate';
-import {
-  INAPPLICABLE,
-  Relation,
-  applyStatus,
-  canTransition,
-  checkTransition,
-  compileLifecycle,
-  isLifecycleError,
-  lifecycleOf,
-  nextStatuses,
-  reconcile,
-  statusesFor,
-  type CompiledLifecycle,
-} from '../src';
+import { INAPPLICABLE, Relation, applyStatus, canTransition, checkTransition, isLifecycleError, lifecycleOf, nextStatuses, reconcile, statusesFor, type CompiledLifecycle } from '../src';
+import { compileLifecycle } from '../src/machines';
 import { CATALOG } from './support/lifecycle-md';
 import { CHANNEL_NAMES, MACHINES, classify, oracleFor } from './support/oracle';
 

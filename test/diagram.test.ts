@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { instance } from '@viz-js/viz';
 import { assign, createMachine, initialTransition, setup } from 'xstate';
-import { LifecycleError, compileLifecycle, lifecycleOf } from '../src';
+import { LifecycleError, lifecycleOf } from '../src';
+import { compileLifecycle, machineFor } from '../src/machines';
 import {
   extractDiagram,
   formatDelay,
@@ -254,7 +255,7 @@ describe('extractDiagram', () => {
     const custom = compileLifecycle(pushMachine, { name: 'push' });
     expect(extractDiagram(custom)).toEqual(extractDiagram(pushMachine));
     expect(extractDiagram(lifecycleOf('sms'))).toEqual(extractDiagram('sms'));
-    expect(extractDiagram(lifecycleOf('sms').machine)).toEqual({ ...extractDiagram('sms'), name: 'sms' });
+    expect(extractDiagram(machineFor('sms'))).toEqual({ ...extractDiagram('sms'), name: 'sms' });
   });
 
   test('a targetless transition without actions is not drawn: xstate never takes it', () => {

@@ -1,15 +1,6 @@
 import { SimulatedClock, createActor, fromPromise, initialTransition, transition } from 'xstate';
-import {
-  DEFAULT_SMS_VALIDITY_MS,
-  createTracker,
-  defineChannel,
-  emailMachine,
-  isLifecycleError,
-  machineFor,
-  resumeTimers,
-  smsMachine,
-  timeUntil,
-} from '../src';
+import { DEFAULT_SMS_VALIDITY_MS, createTracker, isLifecycleError, resumeTimers, timeUntil } from '../src';
+import { defineChannel, emailMachine, machineFor, smsMachine } from '../src/machines';
 import { chat, chatMachine } from './support/channels';
 import { APPLICABLE, CATALOG, SPEC, legalFrom } from './support/lifecycle-md';
 import { oracleFor } from './support/oracle';

@@ -40,12 +40,40 @@ test.each(entries)('%s with its chunks stays within its budget', (entry) => {
   expect({ entry, bytes, within: bytes <= Number(budget[entry]) }).toEqual({ entry, bytes, within: true });
 });
 
-test('requiring the core loads no optional dependency', () => {
-  const child = spawnSync(process.execPath, ['-e', "require('./dist/index.js'); console.log(JSON.stringify(Object.keys(require.cache)))"], {
+/** The files a fresh CommonJS process has loaded after running `body` (with `L` the package root). */
+function loadedAfter(body: string): string[] {
+  const child = spawnSync(process.execPath, ['-e', `const L = require('./dist/index.js'); ${body}; console.log(JSON.stringify(Object.keys(require.cache)))`], {
     cwd: ROOT,
     encoding: 'utf8',
   });
-  const loaded = JSON.parse(child.stdout) as string[];
+  expect(child.stderr).toBe('');
+  return JSON.parse(child.stdout) as string[];
+}
+
+const XSTATE = /node_modules[\\/]xstate[\\/]/;
+
+test('requiring the core loads no optional dependency', () => {
+  const loaded = loadedAfter('');
   expect(loaded.filter((path) => /node_modules[\\/](@viz-js|@datadog|commander|pg|@electric-sql|fast-check)[\\/]/.test(path))).toEqual([]);
-  expect(loaded.some((path) => /node_modules[\\/]xstate[\\/]/.test(path))).toBe(true);
+});
+
+test('requiring the root and validating, reconciling and parsing loads no xstate and no machine', () => {
+  const loaded = loadedAfter(
+    "if (!L.canTransition('sms', 'SUBMITTED', 'DELIVERED')) throw new Error('check'); " +
+      "L.checkTransition('email', 'SUBMITTED', 'OPEN'); L.applyStatus('email', 'SUBMITTED', 'bogus'); " +
+      "L.reconcile('sms', [{ status: 'DELIVERED' }]); L.parseStatus('sms', 'failed'); L.createTracker('sms').apply({ status: 'SUBMITTED' }); " +
+      "L.replayLines(['{\"message\":\"m\",\"channel\":\"sms\",\"status\":\"SUBMITTED\"}']); L.statusesFor('email')",
+  );
+  expect(loaded.filter((path) => XSTATE.test(path))).toEqual([]);
+  // Nor the compiler or the machines: tsup marks each bundled source with a `// path.ts` comment.
+  const sources = loaded.flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/^\/\/ ((?:src|machines)\/\S+\.ts)$/gm)].map((m) => m[1]));
+  expect(sources).toContain('src/generated/lifecycles.ts');
+  expect(sources.filter((source) => /^(machines\/(sms|email)|src\/(compile|channel|machine-for))\.ts$/.test(source))).toEqual([]);
+});
+
+test('delivery-lifecycle/machines gives the machines, which do load xstate', () => {
+  const loaded = loadedAfter(
+    "const M = require('./dist/machines.js'); if (M.machineFor('sms') !== M.smsMachine || M.smsMachine.id !== 'sms' || M.emailMachine.id !== 'email') throw new Error('machines')",
+  );
+  expect(loaded.some((path) => XSTATE.test(path))).toBe(true);
 });

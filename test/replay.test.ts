@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { createMachine } from 'xstate';
-import { LifecycleError, compileLifecycle, reconcile, type Policy } from '../src';
+import { LifecycleError, reconcile, type Policy } from '../src';
+import { compileLifecycle } from '../src/machines';
 import { createReplay, replayLines, type ReplaySummary } from '../src/replay';
 import { CATALOG, SPEC } from './support/lifecycle-md';
 

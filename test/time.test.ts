@@ -1,5 +1,6 @@
 import { SimulatedClock, createActor, initialTransition, transition } from 'xstate';
-import { createTracker, reconcile, smsMachine } from '../src';
+import { createTracker, reconcile } from '../src';
+import { smsMachine } from '../src/machines';
 import { readIsoTime, toEpochMs } from '../src/internal/time';
 import { isoFromText } from '../src/providers/time';
 

@@ -1,13 +1,6 @@
 import { setup } from 'xstate';
-import {
-  DEFAULT_MAX_SEEN_IDS,
-  TRACKER_SNAPSHOT_VERSION,
-  compileLifecycle,
-  createTracker,
-  isLifecycleError,
-  restoreTracker,
-  type TrackerSnapshot,
-} from '../src';
+import { DEFAULT_MAX_SEEN_IDS, TRACKER_SNAPSHOT_VERSION, createTracker, isLifecycleError, restoreTracker, type TrackerSnapshot } from '../src';
+import { compileLifecycle } from '../src/machines';
 
 const T0 = Date.UTC(2026, 5, 1);
 

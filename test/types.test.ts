@@ -2,24 +2,8 @@
  * Type-level tests: checked by `tsc -p .` (npm run typecheck), which includes
  * test/. Each block also runs, so a wrong runtime value fails here too.
  */
-import {
-  applyStatus,
-  checkTransition,
-  initialStatus,
-  machineFor,
-  nextStatuses,
-  parseStatus,
-  smsMachine,
-  statusesFor,
-  type ApplyResult,
-  type Channel,
-  type EmailStatus,
-  type SmsStatus,
-  type Status,
-  type StatusOf,
-  type TransitionCode,
-  type TransitionResult,
-} from '../src';
+import { applyStatus, checkTransition, initialStatus, nextStatuses, parseStatus, statusesFor, type ApplyResult, type Channel, type EmailStatus, type SmsStatus, type Status, type StatusOf, type TransitionCode, type TransitionResult } from '../src';
+import { machineFor, smsMachine } from '../src/machines';
 import type { Equal, Expect } from './support/types';
 
 type DocumentedStatus =

@@ -1,15 +1,6 @@
 import fc from 'fast-check';
-import {
-  assertTransition,
-  canTransition,
-  checkTransition,
-  compileLifecycle,
-  isLifecycleError,
-  lifecycleOf,
-  parseStatus,
-  smsMachine,
-  type TransitionResult,
-} from '../src';
+import { assertTransition, canTransition, checkTransition, isLifecycleError, lifecycleOf, parseStatus, type TransitionResult } from '../src';
+import { compileLifecycle, smsMachine } from '../src/machines';
 import { ADVERSARIAL } from './support/adversarial';
 import { CATALOG } from './support/lifecycle-md';
 import { CHANNEL_NAMES, classify } from './support/oracle';

@@ -1,5 +1,5 @@
 import { lifecycleOf, type Channel } from '../catalog';
-import type { CompiledLifecycle } from '../compile';
+import type { CompiledLifecycle } from '../lifecycle';
 import { isLifecycleError } from '../errors';
 import { parseStatus } from '../parse';
 import { applyStatus, type Policy } from '../reconcile';

@@ -1,4 +1,4 @@
-import type { CompiledLifecycle } from '../compile';
+import type { CompiledLifecycle } from '../lifecycle';
 
 /**
  * Memoises `build(lifecycle)` per lifecycle. The last lifecycle is checked by

@@ -1,5 +1,5 @@
 import type { DDSketch } from '@datadog/sketches-js';
-import type { CompiledLifecycle } from '../compile';
+import type { CompiledLifecycle } from '../lifecycle';
 import type { ChannelFigures, DetailCount, FailureFigures, TimingFigures, TransitionCount } from './model';
 import { newSketch, quantileOf, sketchToData, type SketchData } from './sketch';
 
@@ -15,10 +15,9 @@ export const FAILURE_TAG = 'failure';
  */
 export function failureMask(lifecycle: CompiledLifecycle): Uint8Array {
   const mask = new Uint8Array(lifecycle.size);
-  const states = (lifecycle.machine.root as { states?: Record<string, { tags?: readonly string[] } | undefined> }).states ?? {};
-  lifecycle.statuses.forEach((status, i) => {
-    const tags = Object.hasOwn(states, status) ? states[status]?.tags : undefined;
-    if (Array.isArray(tags) && tags.includes(FAILURE_TAG)) mask[i] = 1;
+  // The tags are compiled with the rest of the tables (generated ones included), so no machine is needed.
+  lifecycle.tags.forEach((tags, i) => {
+    if (tags.includes(FAILURE_TAG)) mask[i] = 1;
   });
   return mask;
 }

@@ -1,21 +1,6 @@
 import { transition } from 'xstate';
-import {
-  applyStatus,
-  assertTransition,
-  canTransition,
-  checkTransition,
-  describeStatus,
-  initialStatus,
-  isApplicable,
-  isFinal,
-  isLifecycleError,
-  machineFor,
-  nextStatuses,
-  parseStatus,
-  reconcile,
-  statusesFor,
-  type StatusOf,
-} from '../../src';
+import { applyStatus, assertTransition, canTransition, checkTransition, describeStatus, initialStatus, isApplicable, isFinal, isLifecycleError, nextStatuses, parseStatus, reconcile, statusesFor, type StatusOf } from '../../src';
+import { machineFor } from '../../src/machines';
 import { whatsapp, type WhatsAppStatus } from '../../examples/whatsapp';
 import { expectType, type Equal } from '../support/types';
 

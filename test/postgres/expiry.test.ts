@@ -280,7 +280,7 @@ describe('register', () => {
   });
 
   test('a custom channel whose initial status has a timer gets its deadline at register', async () => {
-    const { compileLifecycle } = await import('../../src');
+    const { compileLifecycle } = await import('../../src/machines');
     const { setup } = await import('xstate');
     const ping = compileLifecycle(
       setup({ delays: { wait: 500 } }).createMachine({

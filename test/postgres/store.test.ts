@@ -1,17 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import fc from 'fast-check';
 import { assign, setup } from 'xstate';
-import {
-  applyStatus,
-  compileLifecycle,
-  isLifecycleError,
-  lifecycleOf,
-  reconcile,
-  type ApplyResult,
-  type ChannelRef,
-  type CompiledLifecycle,
-  type StatusReport,
-} from '../../src';
+import { applyStatus, isLifecycleError, lifecycleOf, reconcile, type ApplyResult, type ChannelRef, type CompiledLifecycle, type StatusReport } from '../../src';
+import { compileLifecycle, machineFor } from '../../src/machines';
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
 import { decodeApplyEvent } from '../../src/postgres/sql';
 import { checkMessage, deliveredStream, legalPath, noMismatch, pathTo, rng } from '../support/postgres';
@@ -369,7 +360,7 @@ describe('custom channels', () => {
   });
 
   test('a second lifecycle under a taken name is refused', async () => {
-    const impostor = compileLifecycle(push.machine, { name: 'push' });
+    const impostor = compileLifecycle(machineFor(push), { name: 'push' });
     expect(() => createPostgresStore(db, { channels: [push, impostor] })).toThrow(/already used/);
     const custom = createPostgresStore(db, { channels: [push] });
     await expectError(custom.apply(fresh('push'), impostor, 'SENT'), 'invalid_argument');

@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
 import { SimulatedClock, createActor, type AnyActor, type AnyStateMachine } from 'xstate';
-import { createTracker, defineChannel, machineFor, restoreTracker, resumeTimers, type CompiledLifecycle, type Tracker } from '../../src';
+import { createTracker, restoreTracker, resumeTimers, type CompiledLifecycle, type Tracker } from '../../src';
+import { defineChannel, machineFor } from '../../src/machines';
 import { RUNS, UNDER_TEST } from '../support/channels';
 import { oracleFor } from '../support/oracle';
 

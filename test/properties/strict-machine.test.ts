@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
 import { transition } from 'xstate';
-import { applyStatus, createTracker, machineFor } from '../../src';
+import { applyStatus, createTracker } from '../../src';
+import { machineFor } from '../../src/machines';
 import { RUNS, UNDER_TEST } from '../support/channels';
 
 // The oracle is xstate itself (snapshot.can + transition), not our tables.

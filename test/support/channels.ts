@@ -1,5 +1,6 @@
 import { assign, setup } from 'xstate';
-import { STATUSES, actorNow, compileLifecycle, emailMachine, eventTime, smsMachine, timeUntil, type ChannelRef, type StatusEvent, type TrackerOptions } from '../../src';
+import { STATUSES, actorNow, eventTime, timeUntil, type ChannelRef, type StatusEvent, type TrackerOptions } from '../../src';
+import { compileLifecycle, emailMachine, smsMachine } from '../../src/machines';
 import { oracleFor, type Oracle } from './oracle';
 
 const DAY = 86_400_000;

@@ -5,7 +5,7 @@
  * tables, which are what the tests check.
  */
 import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
-import { emailMachine, smsMachine } from '../../src';
+import { emailMachine, smsMachine } from '../../src/machines';
 import { CATALOG } from './lifecycle-md';
 
 /** The built-in channels and their machines. */
