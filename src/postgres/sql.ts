@@ -1,4 +1,4 @@
-import { Relation, type CompiledLifecycle } from '../compile';
+import { Relation, type CompiledLifecycle } from '../lifecycle';
 import { LifecycleError } from '../errors';
 import { MAX_DETAIL_LENGTH } from '../internal/detail';
 
