@@ -1,5 +1,5 @@
 import { lifecycleOf, type ChannelRef, type CompiledLifecycle, type StatusReport } from '../../src';
-import type { PostgresStore } from '../../src/postgres';
+import type { DeliveryStore } from '../../src/store';
 import type { AnyStateMachine } from 'xstate';
 import { MACHINES, oracleFor } from './oracle';
 
@@ -69,7 +69,7 @@ export function pathTo(l: CompiledLifecycle, target: number): string[] {
  * own machine (`CompiledLifecycle.machine`). Returns the problems found
  * (empty when sound).
  */
-export async function checkMessage(store: PostgresStore, messageId: string, custom: readonly CompiledLifecycle[] = []): Promise<string[]> {
+export async function checkMessage(store: Pick<DeliveryStore, 'get' | 'history'>, messageId: string, custom: readonly CompiledLifecycle[] = []): Promise<string[]> {
   const problems: string[] = [];
   const row = await store.get(messageId);
   const history = await store.history(messageId);
