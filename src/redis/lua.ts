@@ -25,7 +25,7 @@ export function luaString(text: string): string {
  * strict) `[from][to]` = the ids the report moves through (implied ones, then
  * `to`), present only where the report applies.
  */
-export function decisionTables(lifecycles: readonly CompiledLifecycle[]): string {
+export function decisionTables(lifecycles: readonly CompiledLifecycle[], policies: readonly ('t' | 's')[] = ['t', 's']): string {
   const channels = lifecycles.map((l) => {
     const n = l.size;
     const policy = (tolerant: boolean) => {
@@ -46,7 +46,8 @@ export function decisionTables(lifecycles: readonly CompiledLifecycle[]): string
       if (f === 1) finals.push(`[${id}]=true`);
     });
     const timers = l.timers.map((t) => `{f=${t.from},t=${t.to}}`).join(',');
-    return `[${luaString(l.name)}]={n=${n},initial=${l.initial},final={${finals.join(',')}},timers={${timers}},t=${policy(true)},s=${policy(false)}}`;
+    const tables = policies.map((p) => `${p}=${policy(p === 't')}`).join(',');
+    return `[${luaString(l.name)}]={n=${n},initial=${l.initial},final={${finals.join(',')}},timers={${timers}}${tables === '' ? '' : `,${tables}`}}`;
   });
   return `local D={${channels.join(',')}}`;
 }
@@ -134,8 +135,9 @@ end
  * the status decided on (`a`pplied, `d`uplicate id, `n`othing applies), or
  * `{'c', index, stored channel}` before writing anything.
  */
-export function applyScript(lifecycles: readonly CompiledLifecycle[]): string {
-  return `${decisionTables(lifecycles)}
+export function applyScript(lifecycles: readonly CompiledLifecycle[], policy: 't' | 's'): string {
+  // Only the channels of the call and its policy: the table literal is built on every run of the script.
+  return `${decisionTables(lifecycles, [policy])}
 ${PRELUDE}
 local now = tonumber(ARGV[1])
 local pol = ARGV[2]
@@ -213,7 +215,7 @@ return out`;
  * retain, idle. Returns `{1|0, stored channel}`.
  */
 export function registerScript(lifecycles: readonly CompiledLifecycle[]): string {
-  return `${decisionTables(lifecycles)}
+  return `${decisionTables(lifecycles, [])}
 ${PRELUDE}
 local now = tonumber(ARGV[1])
 local ch, mid = ARGV[2], ARGV[3]
@@ -236,7 +238,7 @@ return { 1, ch }`;
  * Returns the ids moved.
  */
 export function sweepScript(lifecycles: readonly CompiledLifecycle[]): string {
-  return `${decisionTables(lifecycles)}
+  return `${decisionTables(lifecycles, [])}
 ${PRELUDE}
 local now = tonumber(ARGV[1])
 local retain, idle, count = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])

@@ -190,7 +190,9 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   };
 
   const registry = new Map<string, CompiledLifecycle>();
-  let scripts: { apply: Script; register: Script; sweep: Script } | undefined;
+  let scripts: { register: Script; sweep: Script } | undefined;
+  // Apply scripts per set of channels in a call and policy: each carries only the tables it reads.
+  const applyScripts = new Map<string, Script>();
   const drop = script(DROP_SCRIPT);
   const register = (channel: unknown): CompiledLifecycle => {
     const lifecycle = lifecycleOf(channel);
@@ -200,7 +202,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     const known = registry.get(lifecycle.name);
     if (known === undefined) {
       registry.set(lifecycle.name, lifecycle);
-      scripts = undefined; // the tables change with the set of channels
+      scripts = undefined; // the sweep and register tables change with the set of channels
     } else if (known !== lifecycle) {
       throw new LifecycleError('invalid_argument', `another lifecycle named ${show(lifecycle.name)} is already used by this store`, { channel: lifecycle.name });
     }
@@ -210,7 +212,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   const current = () => {
     if (scripts === undefined) {
       const all = [...registry.values()];
-      scripts = { apply: script(applyScript(all)), register: script(registerScript(all)), sweep: script(sweepScript(all)) };
+      scripts = { register: script(registerScript(all)), sweep: script(sweepScript(all)) };
     }
     return scripts;
   };
@@ -297,7 +299,14 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   const run = async (batch: Prepared[], opts: StoreApplyOptions | undefined): Promise<ApplyResult[]> => {
     const pol = policyOf(opts);
     const delays = delaysFor([...new Set(batch.map((p) => p.lifecycle))], opts);
-    const s = current().apply;
+    const used = [...new Set(batch.map((p) => p.lifecycle))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const key = `${pol}\u0000${used.map((l) => l.name).join('\u0000')}`;
+    let s = applyScripts.get(key);
+    if (s === undefined) {
+      s = script(applyScript(used, pol));
+      applyScripts.set(key, s);
+    }
+    const applying = s;
     const groups = new Map<number, number[]>();
     batch.forEach((p, i) => {
       const b = bucketOf(p.messageId, buckets);
@@ -318,7 +327,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
           keys.push(mk.m, mk.h, mk.e);
           args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, delays.get(p.lifecycle.name) as string);
         }
-        const out = (await evaluate(s, keys, args, true)) as unknown[];
+        const out = (await evaluate(applying, keys, args, true)) as unknown[];
         if (out[0] === 'c') {
           const p = batch[indexes[Number(out[1])]];
           throw new LifecycleError('invalid_argument', `message ${show(p.messageId)} is stored as ${show(String(out[2]))}, not ${show(p.lifecycle.name)}; nothing was written`, {
