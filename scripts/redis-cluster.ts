@@ -102,45 +102,47 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
   };
   try {
     const taken = new Set<number>();
-    for (let i = 0; i < masters * (1 + replicas); i++) {
-      const port = await nodePort(taken);
-      const home = join(dir, String(port));
-      const conf = join(dir, `${port}.conf`);
-      rmSync(home, { recursive: true, force: true });
-      mkdirSync(home);
-      writeFileSync(
-        conf,
-        [
-          `port ${port}`,
-          'bind 127.0.0.1',
-          `dir ${home}`,
-          'cluster-enabled yes',
-          `cluster-config-file nodes.conf`,
-          `cluster-node-timeout ${options.nodeTimeoutMs ?? 2000}`,
-          'appendonly yes',
-          `appendfsync ${options.appendfsync ?? 'everysec'}`,
-          'save ""',
-          'daemonize no',
-          'protected-mode yes',
-          'loglevel warning',
-          `logfile ${join(home, 'redis.log')}`,
-        ].join('\n'),
-      );
-      const child = spawn('redis-server', [conf], { stdio: 'ignore' });
-      children.push(child);
-      nodes.push({ host: '127.0.0.1', port, pid: child.pid as number });
-    }
-    for (const node of nodes) {
-      for (let tries = 0; ; tries++) {
-        try {
-          if ((await cli(node.port, 'ping')).trim() === 'PONG') break;
-        } catch {
-          // not listening yet
+    /** Starts one server on a free port; a server that exits at once (its port taken meanwhile) is started again on another. */
+    const startNode = async (): Promise<RedisNode> => {
+      for (let attempt = 0; ; attempt++) {
+        const port = await nodePort(taken);
+        const home = join(dir, String(port));
+        const conf = join(dir, `${port}.conf`);
+        mkdirSync(home, { recursive: true });
+        writeFileSync(
+          conf,
+          [
+            `port ${port}`,
+            'bind 127.0.0.1',
+            `dir ${home}`,
+            'cluster-enabled yes',
+            'cluster-config-file nodes.conf',
+            `cluster-node-timeout ${options.nodeTimeoutMs ?? 2000}`,
+            'appendonly yes',
+            `appendfsync ${options.appendfsync ?? 'everysec'}`,
+            'save ""',
+            'daemonize no',
+            'protected-mode yes',
+            'loglevel warning',
+            `logfile ${join(home, 'redis.log')}`,
+          ].join('\n'),
+        );
+        const child = spawn('redis-server', [conf], { stdio: 'ignore' });
+        children.push(child);
+        // A loaded machine (parallel test workers) can take seconds to start a server: wait up to 30 s.
+        for (let tries = 0; tries < 600 && child.exitCode === null && child.signalCode === null; tries++) {
+          try {
+            if ((await cli(port, 'ping')).trim() === 'PONG') return { host: '127.0.0.1', port, pid: child.pid as number };
+          } catch {
+            // not listening yet
+          }
+          await sleep(50);
         }
-        if (tries > 100) throw new Error(`redis-server on port ${node.port} did not start`);
-        await sleep(50);
+        if (attempt >= 4) throw new Error(`redis-server on port ${port} did not start`);
+        child.kill('SIGKILL');
       }
-    }
+    };
+    for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startNode());
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], {
       encoding: 'utf8',
     });
@@ -150,7 +152,7 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
       const roles = await Promise.all(nodes.map((n) => cli(n.port, 'info', 'replication')));
       const linked = roles.filter((r) => /role:slave/.test(r) && /master_link_status:up/.test(r)).length;
       if (states.every((s) => /cluster_state:ok/.test(s)) && linked === masters * replicas) break;
-      if (tries > 300) throw new Error('the Redis cluster did not become ready');
+      if (tries > 600) throw new Error('the Redis cluster did not become ready');
       await sleep(100);
     }
     return { nodes, stop };

@@ -40,7 +40,7 @@ export interface ExpirySweeper {
  */
 export function startExpirySweeper(store: Pick<DeliveryStore, 'expireDue'>, options: SweeperOptions): ExpirySweeper {
   if (typeof store !== 'object' || store === null || typeof store.expireDue !== 'function') {
-    throw new LifecycleError('invalid_argument', `startExpirySweeper needs a store with expireDue (PostgreSQL or Redis), got ${show(store)}`);
+    throw new LifecycleError('invalid_argument', `startExpirySweeper needs a store with expireDue (a PostgreSQL store or a Redis store), got ${show(store)}`);
   }
   if (typeof options !== 'object' || options === null) throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
   const { everyMs, limit = 1000, onError, onSweep } = options;
