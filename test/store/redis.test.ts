@@ -1,6 +1,6 @@
 /** What only the Redis store promises (the shared promises are in conformance.ts): keys, scripts, archive, WAIT, a single Redis. */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis, { Cluster } from 'ioredis';
@@ -8,6 +8,8 @@ import { isLifecycleError } from '../../src';
 import { createRedisStore, type ArchivedRecord } from '../../src/redis';
 import { startRedisCluster, type RedisCluster } from '../../scripts/redis-cluster';
 import { checkMessage } from '../support/postgres';
+
+jest.setTimeout(30_000); // a loaded machine (the whole suite in parallel) makes round trips slow
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -128,25 +130,20 @@ test('bad options are refused', () => {
 });
 
 test('a single Redis (no cluster) serves the same store', async () => {
+  // On a unix socket in a temporary directory: no port to collide with parallel test files.
   const dir = mkdtempSync(join(tmpdir(), 'dl-redis-single-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''], { stdio: 'ignore' });
+  const socket = join(dir, 'redis.sock');
+  const server = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--dir', dir, '--save', ''], { stdio: 'ignore' });
+  let single: Redis | undefined;
   try {
-    for (let i = 0; i < 100; i++) {
-      try {
-        if (execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).trim() === 'PONG') break;
-      } catch {
-        // not yet listening
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const single = new Redis({ port, host: '127.0.0.1' });
+    for (let i = 0; i < 600 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+    single = new Redis({ path: socket });
     const store = createRedisStore(single, { now: () => T0 + 3_600_000 });
     expect(await store.apply('s', 'sms', { status: 'DELIVERED', id: 'd', at: T0 })).toMatchObject({ outcome: 'applied', implied: ['SUBMITTED'] });
     expect(await checkMessage(store, 's')).toEqual([]);
-    await single.quit();
   } finally {
+    await single?.quit();
     server.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 60_000);
