@@ -34,6 +34,7 @@ export {
   type UsageErrorCode,
 } from './errors';
 export { actorNow, timeUntil } from './clock';
+export type { DeliveryStore } from './store';
 export { resumeTimers } from './resume-timers';
 export { parseStatus } from './parse';
 export {

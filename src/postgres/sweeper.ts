@@ -1,6 +1,7 @@
 import { LifecycleError } from '../errors';
 import { show } from '../messages';
-import type { ExpireResult, PostgresStore } from './store';
+import type { DeliveryStore } from '../store';
+import type { ExpireResult } from './store';
 
 export interface SweeperOptions {
   /** Milliseconds between the end of one sweep and the start of the next; a positive integer. */
@@ -37,9 +38,9 @@ export interface ExpirySweeper {
  *   await pool.end()
  * })
  */
-export function startExpirySweeper(store: PostgresStore, options: SweeperOptions): ExpirySweeper {
+export function startExpirySweeper(store: Pick<DeliveryStore, 'expireDue'>, options: SweeperOptions): ExpirySweeper {
   if (typeof store !== 'object' || store === null || typeof store.expireDue !== 'function') {
-    throw new LifecycleError('invalid_argument', `startExpirySweeper needs a PostgreSQL store, got ${show(store)}`);
+    throw new LifecycleError('invalid_argument', `startExpirySweeper needs a store with expireDue (a PostgreSQL store or a Redis store), got ${show(store)}`);
   }
   if (typeof options !== 'object' || options === null) throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
   const { everyMs, limit = 1000, onError, onSweep } = options;

@@ -10,8 +10,10 @@ import { createMemoryReplayCache } from './replay-cache';
 import { VERIFIERS, type Verifier, type VerifyOptionsByProvider } from './verify';
 
 /**
- * What the handler needs from a store: `createPostgresStore`'s `apply` and
- * `applyMany` (over PostgreSQL or PGlite) fit as they are. Both must be
+ * What the handler needs from a store: the part of the store contract
+ * (`DeliveryStore`) it calls, so every engine's store fits as it is
+ * (`createPostgresStore` over PostgreSQL or PGlite, `createRedisStore`;
+ * test/store/contract.test.ts checks it), and a test double needs no more. Both must be
  * idempotent per event id: the handler gives every event one (the
  * provider's, else one derived from the request), so a retried request
  * counts nothing twice.

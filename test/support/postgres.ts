@@ -1,6 +1,7 @@
 import { lifecycleOf, type ChannelRef, type CompiledLifecycle, type StatusReport } from '../../src';
-import type { BatchResult, PostgresStore } from '../../src/postgres';
+import type { BatchResult } from '../../src/postgres';
 import type { ApplyResult } from '../../src';
+import type { DeliveryStore } from '../../src/store';
 import type { AnyStateMachine } from 'xstate';
 import { MACHINES, oracleFor } from './oracle';
 
@@ -70,7 +71,7 @@ export function pathTo(l: CompiledLifecycle, target: number): string[] {
  * own machine (`CompiledLifecycle.machine`). Returns the problems found
  * (empty when sound).
  */
-export async function checkMessage(store: PostgresStore, messageId: string, custom: readonly CompiledLifecycle[] = []): Promise<string[]> {
+export async function checkMessage(store: Pick<DeliveryStore, 'get' | 'history'>, messageId: string, custom: readonly CompiledLifecycle[] = []): Promise<string[]> {
   const problems: string[] = [];
   const row = await store.get(messageId);
   const history = await store.history(messageId);

@@ -1,0 +1,156 @@
+/**
+ * Reports per second through the Redis store on a real Redis Cluster (3
+ * masters + 3 replicas, AOF everysec: scripts/redis-cluster.ts) under 16
+ * concurrent clients, in the same run as the PostgreSQL store's `apply` (a
+ * throwaway server with default durability: scripts/postgres-server.ts) and
+ * a bare Redis `SET` of each report's status on the same cluster (the
+ * ceiling: no check, no history). Also the Redis store with `waitReplicas:
+ * 1` (each write acknowledged by a replica), the cost docs/redis.md states.
+ * Contenders take turns slice by slice, so the shared machine's load hits
+ * them alike; every store contender must end at the same statuses.
+ * Prints the table; writes docs/benchmarks-redis.md unless `--no-write`.
+ *
+ * npm run bench:redis [-- --smoke] [-- --no-write]
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Cluster } from 'ioredis';
+import { Client } from 'pg';
+import type { ChannelRef, StatusReport } from '../src';
+import { createPostgresStore, type PostgresStore } from '../src/postgres';
+import { createRedisStore, type RedisStore } from '../src/redis';
+import { startPostgres } from '../scripts/postgres-server';
+import { startRedisCluster } from '../scripts/redis-cluster';
+import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
+
+const CLIENTS = 16;
+const SMOKE = process.argv.includes('--smoke');
+const MESSAGES = SMOKE ? 100 : 6000;
+const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
+const SLICE = 3000;
+const WARMUP = 2000;
+// deliveredStream's reports carry times from 1_700_000_000_000 on; the stores' clock stands an hour later.
+const streamClock = (): number => 1_700_000_000_000 + 3_600_000;
+
+interface Item {
+  readonly messageId: string;
+  readonly channel: ChannelRef;
+  readonly event: StatusReport;
+}
+
+function workload(prefix: string, seed: number): Item[] {
+  const random = rng(seed);
+  const items: Item[] = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const channel: ChannelRef = i % 2 === 0 ? 'sms' : 'email';
+    const messageId = `${prefix}-${i}`;
+    for (const event of deliveredStream(messageId, legalPath(channel, random), random)) items.push({ messageId, channel, event });
+  }
+  const out: Item[] = [];
+  for (let i = 0; i < items.length; i += 400) out.push(...shuffle(items.slice(i, i + 400), random));
+  return out;
+}
+
+/** Runs `work` over the items from 16 workers pulling from one queue; returns items per second. */
+async function measure(items: readonly Item[], work: (worker: number, item: Item) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, worker) => {
+      while (next < items.length) await work(worker, items[next++]);
+    }),
+  );
+  return items.length / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+async function main(): Promise<void> {
+  const server = await startPostgres({ durable: true });
+  const cluster = await startRedisCluster();
+  const pgClients = Array.from({ length: CLIENTS }, () => new Client({ connectionString: server.url }));
+  await Promise.all(pgClients.map((c) => c.connect()));
+  // One cluster client per worker, as 16 service instances would have.
+  const redis = Array.from({ length: CLIENTS }, () => new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port }))));
+  const rates: Record<string, number[]> = { set: [], redis: [], redisWait: [], pg: [] };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const schema = `bench_redis_${round}`;
+      await pgClients[0].query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await createPostgresStore(pgClients[0], { schema }).migrate();
+      const pg: PostgresStore[] = pgClients.map((c) => createPostgresStore(c, { schema, now: streamClock }));
+      const rs: RedisStore[] = redis.map((c) => createRedisStore(c, { prefix: `b${round}:`, now: streamClock }));
+      const rw: RedisStore[] = redis.map((c) => createRedisStore(c, { prefix: `w${round}:`, now: streamClock, waitReplicas: 1 }));
+      const contenders: Record<string, (worker: number, item: Item) => Promise<unknown>> = {
+        set: (w, item) => redis[w].set(`set${round}:{${item.messageId}}`, item.event.status as string),
+        redis: (w, item) => rs[w].apply(item.messageId, item.channel, item.event),
+        redisWait: (w, item) => rw[w].apply(item.messageId, item.channel, item.event),
+        pg: (w, item) => pg[w].apply(item.messageId, item.channel, item.event),
+      };
+      const items = workload(`r${round}`, 3000 + round);
+      const warmup = workload(`x${round}`, 4000 + round).slice(0, WARMUP);
+      for (const work of Object.values(contenders)) await measure(warmup, work);
+      const seconds: Record<string, number> = Object.fromEntries(Object.keys(contenders).map((k) => [k, 0]));
+      for (let at = 0; at < items.length; at += SLICE) {
+        const slice = items.slice(at, at + SLICE);
+        for (const [name, work] of Object.entries(contenders)) seconds[name] += slice.length / (await measure(slice, work));
+      }
+      for (const name of Object.keys(contenders)) rates[name].push(items.length / seconds[name]);
+      // The stores must agree, or the comparison means nothing.
+      const ids = [...new Set(items.map((i) => i.messageId))];
+      let differ = 0;
+      for (const id of ids) {
+        const [a, b, c] = await Promise.all([pg[0].get(id), rs[0].get(id), rw[0].get(id)]);
+        if (a?.status !== b?.status || a?.status !== c?.status) differ++;
+      }
+      if (differ > 0) throw new Error(`the stores disagree on ${differ} messages`);
+      process.stdout.write(`round ${round + 1}/${ROUNDS}: ${items.length} reports\n`);
+    }
+  } finally {
+    await Promise.all(pgClients.map((c) => c.end()));
+    await Promise.all(redis.map((c) => c.quit()));
+    await server.stop();
+    await cluster.stop();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const pgRate = median(rates.pg);
+  const setRate = median(rates.set);
+  const rows = [
+    ['bare Redis SET of the status (no check, no history)', setRate],
+    ['Redis store apply (one script per report)', median(rates.redis)],
+    ['Redis store apply, waitReplicas: 1 (WAIT for a replica)', median(rates.redisWait)],
+    ['PostgreSQL store apply (server, fsync on)', pgRate],
+  ] as const;
+  const table = [
+    '| contender | reports/s | × PostgreSQL apply | × bare SET |',
+    '|---|---:|---:|---:|',
+    ...rows.map(([name, rate]) => `| ${name} | ${Math.round(rate)} | ${(rate / pgRate).toFixed(2)} | ${(rate / setRate).toFixed(2)} |`),
+  ].join('\n');
+  process.stdout.write(`\n${table}\n`);
+  const vsPg = median(rates.redis) / pgRate;
+  const vsSet = median(rates.redis) / setRate;
+  process.stdout.write(`\nRedis store / PostgreSQL store = ${vsPg.toFixed(2)} (goal ≥ 3): ${vsPg >= 3 ? 'met' : 'NOT met'}\n`);
+  process.stdout.write(`Redis store / bare SET = ${vsSet.toFixed(2)} (goal ≥ 0.5): ${vsSet >= 0.5 ? 'met' : 'NOT met'}\n`);
+  if (!SMOKE && !process.argv.includes('--no-write')) {
+    writeFileSync(
+      join(__dirname, '..', 'docs', 'benchmarks-redis.md'),
+      `# Redis store benchmark
+
+Generated by \`npm run bench:redis\` on ${new Date().toISOString().slice(0, 10)}: a Redis Cluster of 3 masters and 3
+replicas (Debian's redis-server, AOF with appendfsync everysec) and a PostgreSQL server (default durability) on
+the same loopback, ${CLIENTS} concurrent clients (one cluster client each), ${MESSAGES} messages per round (SMS and
+e-mail alternating), each message's legal report stream shuffled with about a third repeated; median of
+${ROUNDS} rounds, after an unmeasured warm-up of ${WARMUP} reports per contender. Contenders take turns slice by
+slice; the bench checks that the stores end at the same statuses. The machine is shared (2 cores): read the
+ratios, not the absolute rates.
+
+${table}
+
+Redis store / PostgreSQL store apply: ${vsPg.toFixed(2)} (goal ≥ 3). Redis store / bare SET: ${vsSet.toFixed(2)} (goal ≥ 0.5).
+`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

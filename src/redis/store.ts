@@ -1,0 +1,553 @@
+import { createHash } from 'node:crypto';
+import { lifecycleOf, type ChannelRef, type StatusOf } from '../catalog';
+import type { CompiledLifecycle } from '../compile';
+import { LifecycleError } from '../errors';
+import { cutDetail } from '../internal/detail';
+import { show } from '../messages';
+import { applyStatus, readReport, type ApplyResult, type Ignored } from '../reconcile';
+import type { DeliveryReport } from '../report/model';
+import { checkDelayNames, givenDelays, resolveDelays } from '../postgres/delays';
+import type { BatchItem, DeliveryStore, ExpireOptions, ExpireResult, RegisterOptions, StatsOptions, StoreApplyOptions, StoredMessage, StoredTransition } from '../store';
+import { DROP_SCRIPT, applyScript, registerScript, sweepScript } from './lua';
+
+/**
+ * The little the store needs from a Redis client: `evalsha` and `eval` with
+ * ioredis's argument order (`sha|script, numkeys, ...keys, ...args`). An
+ * ioredis `Cluster` or `Redis` fits as is; each call goes to the node that
+ * owns its first key.
+ */
+export interface RedisClient {
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  zrangebyscore(key: string, min: string | number, max: string | number, ...args: (string | number)[]): Promise<string[]>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+}
+
+/** One message as `onArchive` receives it before it leaves Redis. */
+export interface ArchivedRecord {
+  readonly message: StoredMessage;
+  readonly history: StoredTransition[];
+}
+
+export interface RedisStoreOptions {
+  /** Prefix of every key (no braces); default `'dl:'`. */
+  readonly prefix?: string;
+  /**
+   * How many buckets the messages are spread over (a power of two up to
+   * 16384; default 256). A bucket is one hash slot: a message's keys and its
+   * bucket's due and archive sorted sets share a hash tag, so every apply is
+   * one script on one shard. Fix it for the life of the data.
+   */
+  readonly buckets?: number;
+  /** Custom channels besides `sms` and `email` (others are registered on first use). */
+  readonly channels?: readonly CompiledLifecycle[];
+  /** The store's clock in epoch ms; default `Date.now`. As the PostgreSQL store's `now`. */
+  readonly now?: () => number;
+  /** A final message leaves this long after its last write; default 7 days. */
+  readonly retainMs?: number;
+  /**
+   * A message that is not final and has no timer pending (an e-mail left
+   * DELIVERED, OPEN or CLICKED) leaves this long after its last write;
+   * default 30 days; `Infinity` never. A message with a pending timer never
+   * leaves before the timer fires.
+   */
+  readonly idleMs?: number;
+  /** Receives the records of messages about to leave Redis (`archive`); they leave only after it resolves. */
+  readonly onArchive?: (records: ArchivedRecord[]) => void | Promise<void>;
+  /**
+   * After every write, wait until this many replicas acknowledged it
+   * (`WAIT n timeout`); default 0 (Redis replication is asynchronous: a
+   * failover can lose the last acknowledged writes). See docs/redis.md for
+   * the measured cost.
+   */
+  readonly waitReplicas?: number;
+  /** Timeout of that wait in ms; default 1000. */
+  readonly waitTimeoutMs?: number;
+}
+
+/** What {@link RedisStore.archive} did. */
+export interface ArchiveResult {
+  readonly count: number;
+  readonly messageIds: string[];
+}
+
+/** The store returned by {@link createRedisStore}: the {@link DeliveryStore} contract, plus the archive sweep. */
+export interface RedisStore extends DeliveryStore {
+  /**
+   * Hands every message due to leave (final and silent for `retainMs`, or
+   * idle for `idleMs`; at most `limit`, default 1000) to `onArchive`, then
+   * removes those unchanged since they were read. Nothing leaves without
+   * having been handed over; a message written meanwhile stays (and is
+   * handed over again later). Without `onArchive` messages stay.
+   */
+  archive(options?: { readonly now?: number; readonly limit?: number }): Promise<ArchiveResult>;
+}
+
+const MAX_ID_BYTES = 1000;
+const DAY = 86_400_000;
+const BUILT_IN: readonly ChannelRef[] = ['sms', 'email'];
+
+interface Script {
+  readonly text: string;
+  readonly sha: string;
+}
+
+function script(text: string): Script {
+  return { text, sha: createHash('sha1').update(text).digest('hex') };
+}
+
+function checkMessageId(messageId: unknown): asserts messageId is string {
+  if (typeof messageId !== 'string' || messageId.length === 0 || Buffer.byteLength(messageId) > MAX_ID_BYTES || messageId.includes('\0')) {
+    throw new LifecycleError('invalid_argument', `messageId must be a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(messageId)}`);
+  }
+}
+
+function checkOptions(options: unknown): void {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
+  }
+}
+
+function policyOf(options: StoreApplyOptions | undefined): 't' | 's' {
+  checkOptions(options);
+  const policy = options?.policy;
+  if (policy === undefined || policy === 'tolerant') return 't';
+  if (policy === 'strict') return 's';
+  throw new LifecycleError('invalid_argument', `policy must be 'strict' or 'tolerant', got ${show(policy)}`);
+}
+
+/** FNV-1a over the UTF-16 code units: the message's bucket. */
+function bucketOf(messageId: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < messageId.length; i++) h = Math.imul(h ^ messageId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & (buckets - 1);
+}
+
+interface Prepared {
+  readonly messageId: string;
+  readonly lifecycle: CompiledLifecycle;
+  readonly status: number;
+  readonly incoming: unknown;
+  readonly id: string;
+  readonly at: string;
+  readonly detail: string;
+}
+
+/**
+ * A delivery-status store on Redis Cluster (or a single Redis, for
+ * development), with the same promises as the PostgreSQL store
+ * ({@link DeliveryStore}). Every key of a message shares a hash tag with
+ * its bucket's sorted sets, so an apply is one Lua script on one shard, one
+ * round trip: decided from tables generated from the compiled lifecycles,
+ * loaded with `EVALSHA` and sent again with `EVAL` after a `NOSCRIPT` (a
+ * failed-over or restarted node). Due timers wait in per-bucket sorted sets
+ * (`expireDue` sweeps them on every master); `archive` hands messages that
+ * may leave to `onArchive` and then deletes them, so memory stays bounded.
+ * `applyMany` is atomic per bucket, not across buckets (a bucket lives on
+ * one shard). Durability: see docs/redis.md.
+ *
+ * @example
+ * import { Cluster } from 'ioredis';
+ * import { createRedisStore } from 'delivery-lifecycle/redis';
+ * const store = createRedisStore(new Cluster([{ host: '10.0.0.1', port: 6379 }]), {
+ *   onArchive: (records) => archiveStore.applyMany(records.flatMap(toItems)),
+ * });
+ * await store.apply('msg-1', 'email', { status: 'OPEN', id: 'evt-9' });
+ * // { outcome: 'applied', status: 'OPEN', from: 'SUBMITTED', code: 'skipped', implied: ['DELIVERED'], … }
+ */
+export function createRedisStore(client: unknown, options: RedisStoreOptions = {}): RedisStore {
+  const c = client as RedisClient;
+  if (typeof client !== 'object' || client === null || typeof c.evalsha !== 'function' || typeof c.eval !== 'function') {
+    throw new LifecycleError('invalid_argument', 'createRedisStore needs an ioredis Cluster or Redis client (or an object with evalsha and eval)');
+  }
+  checkOptions(options);
+  const prefix = options.prefix ?? 'dl:';
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) throw new LifecycleError('invalid_argument', `prefix must be a string without braces, got ${show(prefix)}`);
+  const buckets = options.buckets ?? 256;
+  if (!Number.isInteger(buckets) || buckets < 1 || buckets > 16384 || (buckets & (buckets - 1)) !== 0) {
+    throw new LifecycleError('invalid_argument', `buckets must be a power of two from 1 to 16384, got ${show(buckets)}`);
+  }
+  const ms = (value: unknown, name: string, fallback: number, infinite = false): number => {
+    if (value === undefined) return fallback;
+    if (infinite && value === Infinity) return -1;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new LifecycleError('invalid_argument', `${name} must be a non-negative number of ms, got ${show(value)}`);
+    return value;
+  };
+  const retainMs = ms(options.retainMs, 'retainMs', 7 * DAY);
+  const idleMs = ms(options.idleMs, 'idleMs', 30 * DAY, true);
+  const waitReplicas = options.waitReplicas ?? 0;
+  if (!Number.isSafeInteger(waitReplicas) || waitReplicas < 0) throw new LifecycleError('invalid_argument', `waitReplicas must be a non-negative integer, got ${show(waitReplicas)}`);
+  const waitTimeoutMs = ms(options.waitTimeoutMs, 'waitTimeoutMs', 1000);
+  const onArchive = options.onArchive;
+  if (onArchive !== undefined && typeof onArchive !== 'function') throw new LifecycleError('invalid_argument', 'onArchive must be a function');
+  const clock = options.now ?? Date.now;
+  if (typeof clock !== 'function') throw new LifecycleError('invalid_argument', `now must be a function returning epoch ms, got ${show(clock)}`);
+  const now = (): number => {
+    const t = clock();
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new LifecycleError('invalid_argument', `the clock returned ${show(t)}, not epoch ms`);
+    return t;
+  };
+
+  const registry = new Map<string, CompiledLifecycle>();
+  let scripts: { register: Script; sweep: Script } | undefined;
+  // Apply scripts per set of channels in a call and policy: each carries only the tables it reads.
+  const applyScripts = new Map<string, Script>();
+  const drop = script(DROP_SCRIPT);
+  const register = (channel: unknown): CompiledLifecycle => {
+    const lifecycle = lifecycleOf(channel);
+    if (lifecycle === undefined) {
+      throw new LifecycleError('unknown_channel', `unknown channel ${show(channel)}`, { channel: typeof channel === 'string' ? channel : undefined });
+    }
+    const known = registry.get(lifecycle.name);
+    if (known === undefined) {
+      registry.set(lifecycle.name, lifecycle);
+      scripts = undefined; // the sweep and register tables change with the set of channels
+    } else if (known !== lifecycle) {
+      throw new LifecycleError('invalid_argument', `another lifecycle named ${show(lifecycle.name)} is already used by this store`, { channel: lifecycle.name });
+    }
+    return lifecycle;
+  };
+  for (const channel of [...BUILT_IN, ...(options.channels ?? [])]) register(channel);
+  const current = () => {
+    if (scripts === undefined) {
+      const all = [...registry.values()];
+      scripts = { register: script(registerScript(all)), sweep: script(sweepScript(all)) };
+    }
+    return scripts;
+  };
+
+  /**
+   * EVALSHA; on NOSCRIPT (a new, restarted or failed-over node) EVAL, which
+   * also caches the script there. With `waitReplicas`, the script and a
+   * `WAIT` go in one pipeline, which a cluster client sends to the node of
+   * the script's first key: still one round trip, answered once replicas
+   * acknowledged.
+   */
+  const evaluate = async (s: Script, keys: readonly string[], args: readonly (string | number)[], writes = false): Promise<unknown> => {
+    if (writes && waitReplicas > 0) return evaluateAndWait(s, keys, args);
+    try {
+      return await c.evalsha(s.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
+      return c.eval(s.text, keys.length, ...keys, ...args);
+    }
+  };
+  const evaluateAndWait = async (s: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> => {
+    const pipelined = c as unknown as { pipeline?: (commands: unknown[][]) => { exec(): Promise<[Error | null, unknown][] | null> } };
+    if (typeof pipelined.pipeline !== 'function') throw new LifecycleError('invalid_argument', 'waitReplicas needs a client with pipeline() (ioredis)');
+    for (const command of ['evalsha', 'eval'] as const) {
+      const results = await pipelined.pipeline([[command, command === 'evalsha' ? s.sha : s.text, keys.length, ...keys, ...args], ['wait', waitReplicas, waitTimeoutMs]]).exec();
+      const [error, value] = results?.[0] ?? [new Error('the pipeline returned nothing'), undefined];
+      if (error !== null && command === 'evalsha' && /NOSCRIPT/.test(error.message)) continue;
+      if (error !== null) throw error;
+      return value;
+    }
+    throw new Error('unreachable');
+  };
+
+  const tag = (bucket: number) => `${prefix}{${bucket}}`;
+  const bucketKeys = (bucket: number) => ({ due: `${tag(bucket)}due`, idle: `${tag(bucket)}idle`, ids: `${tag(bucket)}ids` });
+  const messageKeys = (messageId: string) => {
+    const t = tag(bucketOf(messageId, buckets));
+    return { m: `${t}m:${messageId}`, h: `${t}h:${messageId}`, e: `${t}e:${messageId}` };
+  };
+
+  const delaysFor = (lifecycles: readonly CompiledLifecycle[], opts: StoreApplyOptions | RegisterOptions | undefined) => {
+    const given = givenDelays(opts);
+    if (given.size > 0) checkDelayNames(lifecycles, given);
+    return new Map(lifecycles.map((l) => [l.name, resolveDelays(l, given).join(',')]));
+  };
+
+  const prepare = (items: readonly BatchItem[]): Prepared[] => {
+    const channelOf = new Map<string, string>();
+    return items.map((item, index) => {
+      if (typeof item !== 'object' || item === null) throw new LifecycleError('invalid_argument', `item ${index} must be { messageId, channel, event }, got ${show(item)}`);
+      const { messageId, channel, event } = item;
+      checkMessageId(messageId);
+      const lifecycle = register(channel);
+      const seen = channelOf.get(messageId);
+      if (seen !== undefined && seen !== lifecycle.name) {
+        throw new LifecycleError('invalid_argument', `message ${show(messageId)} appears with channels ${show(seen)} and ${show(lifecycle.name)}`, { channel: lifecycle.name });
+      }
+      channelOf.set(messageId, lifecycle.name);
+      const report = readReport(typeof event === 'string' ? { status: event } : event);
+      if (typeof report === 'string') throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
+      if (report.id !== undefined && (report.id.includes('\0') || Buffer.byteLength(report.id) > MAX_ID_BYTES)) {
+        throw new LifecycleError('invalid_event', `item ${index}: id must not contain NUL or exceed ${MAX_ID_BYTES} bytes`, { channel: lifecycle.name });
+      }
+      if (report.at !== undefined && Number.isNaN(new Date(report.at).getTime())) {
+        throw new LifecycleError('invalid_event', `item ${index}: at is out of range: ${show(report.at)}`, { channel: lifecycle.name });
+      }
+      const detail = typeof event === 'string' ? undefined : (event as { detail?: unknown }).detail;
+      if (detail !== undefined && (typeof detail !== 'string' || detail.includes('\0'))) {
+        throw new LifecycleError('invalid_event', `item ${index}: detail must be a string without NUL, got ${show(detail)}`, { channel: lifecycle.name });
+      }
+      const id = lifecycle.ids.get(report.status as string);
+      return {
+        messageId,
+        lifecycle,
+        status: id !== undefined && id >= 0 ? id : -1,
+        incoming: report.status,
+        id: report.id ?? '',
+        at: report.at === undefined ? '' : String(report.at),
+        detail: detail === undefined ? '' : `=${cutDetail(detail)}`,
+      };
+    });
+  };
+
+  const run = async (batch: Prepared[], opts: StoreApplyOptions | undefined): Promise<ApplyResult[]> => {
+    const pol = policyOf(opts);
+    const delays = delaysFor([...new Set(batch.map((p) => p.lifecycle))], opts);
+    const used = [...new Set(batch.map((p) => p.lifecycle))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const key = `${pol}\u0000${used.map((l) => l.name).join('\u0000')}`;
+    let s = applyScripts.get(key);
+    if (s === undefined) {
+      s = script(applyScript(used, pol));
+      applyScripts.set(key, s);
+    }
+    const applying = s;
+    const groups = new Map<number, number[]>();
+    batch.forEach((p, i) => {
+      const b = bucketOf(p.messageId, buckets);
+      const list = groups.get(b);
+      if (list === undefined) groups.set(b, [i]);
+      else list.push(i);
+    });
+    const t = now();
+    const answers: string[] = new Array<string>(batch.length);
+    await Promise.all(
+      [...groups].map(async ([bucket, indexes]) => {
+        const bk = bucketKeys(bucket);
+        const keys = [bk.due, bk.idle, bk.ids];
+        const args: (string | number)[] = [t, pol, retainMs, idleMs, indexes.length];
+        for (const i of indexes) {
+          const p = batch[i];
+          const mk = messageKeys(p.messageId);
+          keys.push(mk.m, mk.h, mk.e);
+          args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, delays.get(p.lifecycle.name) as string);
+        }
+        const out = (await evaluate(applying, keys, args, true)) as unknown[];
+        if (out[0] === 'c') {
+          const p = batch[indexes[Number(out[1])]];
+          throw new LifecycleError('invalid_argument', `message ${show(p.messageId)} is stored as ${show(String(out[2]))}, not ${show(p.lifecycle.name)}; nothing was written`, {
+            channel: p.lifecycle.name,
+          });
+        }
+        indexes.forEach((i, k) => {
+          answers[i] = String(out[k]);
+        });
+      }),
+    );
+    return batch.map((p, i) => decide(p, answers[i], opts));
+  };
+
+  return {
+    async apply(messageId, channel, event, opts) {
+      return (await run(prepare([{ messageId, channel, event }]), opts))[0] as ApplyResult<StatusOf<typeof channel>>;
+    },
+    async applyMany(items, opts) {
+      if (!Array.isArray(items)) throw new LifecycleError('invalid_argument', `applyMany takes an array, got ${show(items)}`);
+      if (items.length === 0) {
+        policyOf(opts);
+        return [];
+      }
+      return run(prepare(items), opts);
+    },
+    async register(messageId, channel, opts) {
+      checkMessageId(messageId);
+      const lifecycle = register(channel);
+      checkOptions(opts);
+      const delays = delaysFor([lifecycle], opts).get(lifecycle.name) as string;
+      let since: number;
+      if (opts?.at === undefined) since = now();
+      else {
+        const report = readReport({ status: lifecycle.statuses[lifecycle.initial], at: opts.at });
+        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
+          throw new LifecycleError('invalid_argument', `at must be a Date, epoch ms or ISO 8601 string, got ${show(opts.at)}`);
+        }
+        since = report.at;
+      }
+      const bk = bucketKeys(bucketOf(messageId, buckets));
+      const mk = messageKeys(messageId);
+      const out = (await evaluate(current().register, [bk.due, bk.idle, bk.ids, mk.m], [
+        now(), lifecycle.name, messageId, String(since), delays, opts?.at === undefined ? '' : String(since), retainMs, idleMs,
+      ], true)) as unknown[];
+      if (String(out[1]) !== lifecycle.name) {
+        throw new LifecycleError('invalid_argument', `message ${show(messageId)} is stored as ${show(String(out[1]))}, not ${show(lifecycle.name)}`, { channel: lifecycle.name });
+      }
+      return { registered: Number(out[0]) === 1 };
+    },
+    async expireDue(opts?: ExpireOptions): Promise<ExpireResult> {
+      checkOptions(opts);
+      const at = opts?.now ?? now();
+      if (typeof at !== 'number' || !Number.isFinite(at)) throw new LifecycleError('invalid_argument', `now must be epoch ms, got ${show(at)}`);
+      const limit = opts?.limit;
+      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1 || limit > 2_147_483_647)) {
+        throw new LifecycleError('invalid_argument', `limit must be a positive integer, got ${show(limit)}`);
+      }
+      // 1. What is due, bucket by bucket (each bucket's earliest `limit`), merged: the earliest `limit` overall.
+      const due = (
+        await Promise.all(
+          Array.from({ length: buckets }, async (_, bucket) => {
+            const read = await c.zrangebyscore(bucketKeys(bucket).due, '-inf', at, 'WITHSCORES', ...(limit === undefined ? [] : ['LIMIT', 0, limit]));
+            const found: { bucket: number; id: string; deadline: number; seen: string }[] = [];
+            for (let i = 0; i < read.length; i += 2) found.push({ bucket, id: read[i], deadline: Number(read[i + 1]), seen: read[i + 1] });
+            return found;
+          }),
+        )
+      )
+        .flat()
+        .sort((a, b) => a.deadline - b.deadline || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, limit ?? Infinity);
+      // 2. Fire them, per bucket in one script that re-checks each deadline (a concurrent sweeper or apply may have moved it).
+      const groups = new Map<number, typeof due>();
+      for (const d of due) groups.set(d.bucket, [...(groups.get(d.bucket) ?? []), d]);
+      const s = current().sweep;
+      const moved = new Set<string>();
+      await Promise.all(
+        [...groups].map(async ([bucket, list]) => {
+          const bk = bucketKeys(bucket);
+          const keys = [bk.due, bk.idle, bk.ids];
+          const args: (string | number)[] = [at, retainMs, idleMs, list.length];
+          for (const d of list) {
+            const mk = messageKeys(d.id);
+            keys.push(mk.m, mk.h);
+            args.push(d.id, d.seen);
+          }
+          const out = (await evaluate(s, keys, args, true)) as string[];
+          for (const id of out) moved.add(String(id));
+        }),
+      );
+      const messageIds = due.filter((d) => moved.has(d.id)).map((d) => d.id);
+      return { count: messageIds.length, messageIds };
+    },
+    get: (messageId) => readMessage(messageId),
+    history: (messageId) => readHistory(messageId),
+    async stats(opts: StatsOptions = {}): Promise<DeliveryReport> {
+      checkOptions(opts);
+      const { statsFromRecords } = await import('./stats');
+      const lifecycles = [...registry.values()];
+      const reports = await Promise.all(
+        Array.from({ length: buckets }, async (_, bucket) => {
+          const ids = await c.zrangebyscore(bucketKeys(bucket).ids, '-inf', '+inf');
+          const records = await Promise.all(
+            ids.map(async (id) => {
+              const [row, history] = await Promise.all([c.hgetall(messageKeys(id).m), readHistory(id)]);
+              const message = messageOf(id, row);
+              if (message === undefined) return undefined;
+              return { message, history, first: Number(row.first), ...(row.reg === undefined || row.reg === '' ? {} : { registeredAt: Number(row.reg) }) };
+            }),
+          );
+          return records.filter((r) => r !== undefined);
+        }),
+      );
+      return statsFromRecords(lifecycles, reports, opts);
+    },
+    async archive(opts = {}) {
+      checkOptions(opts);
+      const at = opts.now ?? now();
+      const limit = opts.limit ?? 1000;
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new LifecycleError('invalid_argument', `limit must be a positive integer, got ${show(limit)}`);
+      if (onArchive === undefined) return { count: 0, messageIds: [] };
+      const candidates = (
+        await Promise.all(
+          Array.from({ length: buckets }, async (_, bucket) => (await c.zrangebyscore(bucketKeys(bucket).idle, '-inf', at, 'LIMIT', 0, limit)).map((id) => ({ bucket, id }))),
+        )
+      )
+        .flat()
+        .slice(0, limit);
+      const records: (ArchivedRecord & { bucket: number })[] = [];
+      for (const { bucket, id } of candidates) {
+        const message = await readMessage(id);
+        if (message !== undefined) records.push({ bucket, message, history: await readHistory(id) });
+      }
+      if (records.length === 0) return { count: 0, messageIds: [] };
+      await onArchive(records.map(({ message, history }) => ({ message, history })));
+      const gone: string[] = [];
+      const groups = new Map<number, typeof records>();
+      for (const r of records) groups.set(r.bucket, [...(groups.get(r.bucket) ?? []), r]);
+      await Promise.all(
+        [...groups].map(async ([bucket, list]) => {
+          const bk = bucketKeys(bucket);
+          const keys = [bk.idle, bk.due, bk.ids];
+          const args: (string | number)[] = [at, list.length];
+          for (const r of list) {
+            const mk = messageKeys(r.message.messageId);
+            keys.push(mk.m, mk.h, mk.e);
+            args.push(r.message.messageId, r.message.version);
+          }
+          for (const id of (await evaluate(drop, keys, args)) as string[]) gone.push(String(id));
+        }),
+      );
+      return { count: gone.length, messageIds: gone };
+    },
+  };
+
+  async function readMessage(messageId: string): Promise<StoredMessage | undefined> {
+    checkMessageId(messageId);
+    return messageOf(messageId, await c.hgetall(messageKeys(messageId).m));
+  }
+
+  function messageOf(messageId: string, row: Record<string, string> | null): StoredMessage | undefined {
+    if (row === null || row.c === undefined) return undefined;
+    const lifecycle = registry.get(row.c);
+    const counts: Record<string, number> = {};
+    (row.n ?? '').split(',').forEach((n, i) => {
+      counts[lifecycle?.statuses[i] ?? String(i + 1)] = Number(n);
+    });
+    return {
+      messageId,
+      channel: row.c,
+      status: lifecycle?.statuses[Number(row.s)] ?? String(row.s),
+      counts,
+      version: Number(row.v),
+      updatedAt: new Date(Number(row.u)),
+      since: Number(row.since),
+      ...(row.dl === '' || row.dl === undefined ? {} : { deadline: Number(row.dl) }),
+    };
+  }
+
+  async function readHistory(messageId: string): Promise<StoredTransition[]> {
+    checkMessageId(messageId);
+    const [rows, row] = await Promise.all([c.lrange(messageKeys(messageId).h, 0, -1), c.hgetall(messageKeys(messageId).m)]);
+    const lifecycle = row?.c === undefined ? undefined : registry.get(row.c);
+    const name = (id: number) => lifecycle?.statuses[id] ?? String(id);
+    return rows.map((text) => {
+      const r = JSON.parse(text) as { q: number; f: number; t: number; i?: number; id?: string; at?: string; tm?: number; d?: string; r: string };
+      const entry: { -readonly [K in keyof StoredTransition]: StoredTransition[K] } = {
+        seq: r.q,
+        from: name(r.f),
+        status: name(r.t),
+        implied: r.i === 1,
+        recordedAt: new Date(Number(r.r)),
+      };
+      if (r.id !== undefined) entry.id = r.id;
+      if (r.at !== undefined) entry.at = Number(r.at);
+      if (r.tm === 1) entry.timer = true;
+      if (r.d !== undefined) entry.detail = r.d;
+      return entry;
+    });
+  }
+}
+
+/** The `applyStatus` result for the status the script decided on (and the script's own verdict, checked). */
+function decide(p: Prepared, answer: string, opts: StoreApplyOptions | undefined): ApplyResult {
+  const flag = answer[0];
+  const from = p.lifecycle.statuses[Number(answer.slice(1))];
+  if (from === undefined || !'adn'.includes(flag)) throw new Error(`delivery-lifecycle: unexpected answer from the Redis apply script: ${JSON.stringify(answer)}`);
+  if (flag === 'd') {
+    const ignored: Ignored = {
+      outcome: 'ignored',
+      status: from,
+      from,
+      code: 'duplicate',
+      implied: [],
+      message: `${p.lifecycle.name}: event id ${show(p.id)} was already applied to ${show(p.messageId)}`,
+    };
+    return ignored;
+  }
+  const result = applyStatus(p.lifecycle, from, p.incoming, opts);
+  if ((result.outcome === 'applied') !== (flag === 'a')) throw new Error(`delivery-lifecycle: Redis and applyStatus disagree on ${from} → ${show(p.incoming)}`);
+  return result;
+}

@@ -1,0 +1,149 @@
+/** What only the Redis store promises (the shared promises are in conformance.ts): keys, scripts, archive, WAIT, a single Redis. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis, { Cluster } from 'ioredis';
+import { isLifecycleError } from '../../src';
+import { createRedisStore, type ArchivedRecord } from '../../src/redis';
+import { startRedisCluster, type RedisCluster } from '../../scripts/redis-cluster';
+import { checkMessage } from '../support/postgres';
+
+jest.setTimeout(30_000); // a loaded machine (the whole suite in parallel) makes round trips slow
+
+const T0 = 1_700_000_000_000;
+const DAY = 86_400_000;
+let cluster: RedisCluster;
+let client: Cluster;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  client = new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })));
+}, 120_000);
+
+afterAll(async () => {
+  await client?.quit();
+  await cluster?.stop();
+}, 60_000);
+
+test('every key of a message hashes to one slot, the slot of its bucket’s sorted sets', async () => {
+  const store = createRedisStore(client, { prefix: 'slots:', buckets: 64, now: () => T0 });
+  for (let i = 0; i < 50; i++) await store.apply(`m{${i}}x`, 'sms', { status: 'SUBMITTED', id: `s${i}` });
+  const keys = (await Promise.all(client.nodes('master').map((n) => n.keys('slots:*')))).flat();
+  const byTag = new Map<string, Set<number>>();
+  for (const key of keys) {
+    const tag = key.slice(0, key.indexOf('}') + 1);
+    const slot = Number(await client.cluster('KEYSLOT', key));
+    byTag.set(tag, (byTag.get(tag) ?? new Set()).add(slot));
+  }
+  expect(keys.length).toBeGreaterThan(100);
+  for (const slots of byTag.values()) expect(slots.size).toBe(1);
+});
+
+test('after SCRIPT FLUSH on every node (NOSCRIPT), apply loads the script again and goes on', async () => {
+  const store = createRedisStore(client, { prefix: 'flush:', now: () => T0 });
+  await store.apply('a', 'email', 'DELIVERED');
+  await Promise.all(client.nodes('all').map((n) => n.script('FLUSH')));
+  expect(await store.apply('a', 'email', { status: 'OPEN', id: 'o' })).toMatchObject({ outcome: 'applied', from: 'DELIVERED', status: 'OPEN' });
+  expect(await store.expireDue()).toEqual({ count: 0, messageIds: [] });
+});
+
+test('archive hands a final message over, then removes it; a non-final one with a pending timer stays; without onArchive nothing leaves', async () => {
+  let clock = T0;
+  const handed: ArchivedRecord[][] = [];
+  const store = createRedisStore(client, { prefix: 'arch:', buckets: 8, now: () => clock, onArchive: (records) => void handed.push(records) });
+  await store.apply('done', 'sms', { status: 'DELIVERED', id: 'd', at: T0 });
+  await store.apply('pending', 'sms', { status: 'SUBMITTED', id: 's', at: T0 }, { validityMs: 30 * DAY });
+  await store.apply('open', 'email', { status: 'OPEN', id: 'o', at: T0 });
+  clock = T0 + 7 * DAY - 1;
+  expect(await store.archive()).toEqual({ count: 0, messageIds: [] });
+  clock = T0 + 7 * DAY;
+  const record = { message: await store.get('done'), history: await store.history('done') };
+  expect(await store.archive()).toEqual({ count: 1, messageIds: ['done'] });
+  expect(handed).toEqual([[record]]);
+  expect(await store.get('done')).toBeUndefined();
+  expect(await store.history('done')).toEqual([]);
+  // The e-mail left OPEN is idle for 30 days (idleMs), the SMS waits for its validity (30 days) to fire first.
+  clock = T0 + 30 * DAY;
+  expect((await store.archive()).messageIds).toEqual(['open']);
+  expect((await store.get('pending'))?.status).toBe('SUBMITTED');
+  expect(await store.expireDue()).toEqual({ count: 1, messageIds: ['pending'] });
+  clock = T0 + 37 * DAY;
+  expect((await store.archive()).messageIds).toEqual(['pending']);
+  expect(handed.flat().map((r) => r.message.status)).toEqual(['DELIVERED', 'OPEN', 'EXPIRED']);
+  const keep = createRedisStore(client, { prefix: 'keep:', now: () => T0 });
+  await keep.apply('k', 'sms', 'DELIVERED');
+  expect(await keep.archive({ now: T0 + 365 * DAY })).toEqual({ count: 0, messageIds: [] });
+  expect((await keep.get('k'))?.status).toBe('DELIVERED');
+});
+
+test('an onArchive that fails removes nothing; a message written while it ran stays', async () => {
+  let clock = T0;
+  let fail = true;
+  const store = createRedisStore(client, {
+    prefix: 'arch2:',
+    buckets: 4,
+    // idleMs 0: the click written meanwhile leaves the message due to leave, so only its version tells it changed.
+    idleMs: 0,
+    now: () => clock,
+    onArchive: async () => {
+      if (fail) throw new Error('archive down');
+      // A late click arrives while the records are being written elsewhere.
+      await writer.apply('late', 'email', { status: 'CLICKED', id: 'c2' });
+    },
+  });
+  const writer = createRedisStore(client, { prefix: 'arch2:', buckets: 4, idleMs: 0, now: () => clock });
+  await store.apply('late', 'email', { status: 'OPEN', id: 'o' });
+  await store.apply('gone', 'email', { status: 'DROPPED', id: 'x' });
+  clock = T0 + 31 * DAY;
+  await expect(store.archive()).rejects.toThrow('archive down');
+  expect((await store.get('gone'))?.status).toBe('DROPPED');
+  fail = false;
+  expect((await store.archive()).messageIds).toEqual(['gone']);
+  // The click applied while onArchive ran changed the message: it stays, with its click.
+  expect(await store.get('gone')).toBeUndefined();
+  expect((await store.get('late'))?.status).toBe('CLICKED');
+  expect(await checkMessage(store, 'late')).toEqual([]);
+});
+
+test('waitReplicas: 1 answers after a replica acknowledged, with the same decisions', async () => {
+  const store = createRedisStore(client, { prefix: 'wait:', waitReplicas: 1, now: () => T0 });
+  expect(await store.apply('w', 'email', { status: 'CLICKED', id: 'c' })).toMatchObject({ outcome: 'applied', implied: ['DELIVERED'] });
+  expect(await store.register('w2', 'sms')).toEqual({ registered: true });
+  expect(await checkMessage(store, 'w')).toEqual([]);
+});
+
+test('bad options are refused', () => {
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      return isLifecycleError(error) ? error.code : error;
+    }
+    return undefined;
+  };
+  expect(code(() => createRedisStore({}))).toBe('invalid_argument');
+  expect(code(() => createRedisStore(client, { prefix: 'a{b}' }))).toBe('invalid_argument');
+  expect(code(() => createRedisStore(client, { buckets: 3 }))).toBe('invalid_argument');
+  expect(code(() => createRedisStore(client, { retainMs: -1 }))).toBe('invalid_argument');
+  expect(code(() => createRedisStore(client, { onArchive: 'x' as never }))).toBe('invalid_argument');
+});
+
+test('a single Redis (no cluster) serves the same store', async () => {
+  // On a unix socket in a temporary directory: no port to collide with parallel test files.
+  const dir = mkdtempSync(join(tmpdir(), 'dl-redis-single-'));
+  const socket = join(dir, 'redis.sock');
+  const server = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--dir', dir, '--save', ''], { stdio: 'ignore' });
+  let single: Redis | undefined;
+  try {
+    for (let i = 0; i < 600 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+    single = new Redis({ path: socket });
+    const store = createRedisStore(single, { now: () => T0 + 3_600_000 });
+    expect(await store.apply('s', 'sms', { status: 'DELIVERED', id: 'd', at: T0 })).toMatchObject({ outcome: 'applied', implied: ['SUBMITTED'] });
+    expect(await checkMessage(store, 's')).toEqual([]);
+  } finally {
+    await single?.quit();
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
