@@ -133,7 +133,8 @@ end
  * provider id ('' none), at ('' none), detail ('' none, else '=' + text),
  * delays (for a message this call records). Returns per report a flag and
  * the status decided on (`a`pplied, `d`uplicate id, `n`othing applies), or
- * `{'c', index, stored channel}` before writing anything.
+ * `c` and the channel the message is stored under (by an earlier call or an
+ * earlier report of this one): that report changes nothing.
  */
 export function applyScript(lifecycles: readonly CompiledLifecycle[], policy: 't' | 's'): string {
   // Only the channels of the call and its policy: the table literal is built on every run of the script.
@@ -144,10 +145,6 @@ local pol = ARGV[2]
 local retain = tonumber(ARGV[3])
 local idle = tonumber(ARGV[4])
 local count = tonumber(ARGV[5])
-for k = 0, count - 1 do
-  local c = redis.call('HGET', KEYS[4 + k * 3], 'c')
-  if c and c ~= ARGV[6 + k * 7 + 1] then return { 'c', k, c } end
-end
 local out = {}
 -- A provider id met earlier in the same call is a duplicate whatever that report's outcome, as reconcile folds a batch.
 local met = {}
@@ -155,6 +152,11 @@ for k = 0, count - 1 do
   local a = 6 + k * 7
   local mid, ch, st, eid, at, det = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4 + k * 3], h = KEYS[5 + k * 3], e = KEYS[6 + k * 3] }
+  -- Stored (or created earlier in this call) under another channel: this report changes nothing.
+  local stored = redis.call('HGET', keys.m, 'c')
+  if stored and stored ~= ch then
+    out[k + 1] = 'c' .. stored
+  else
   local L = D[ch]
   local m = load(keys.m)
   local fresh = m == nil
@@ -205,6 +207,7 @@ for k = 0, count - 1 do
   end
   if eid ~= '' then met[metKey] = true end
   out[k + 1] = flag .. from
+  end
 end
 return out`;
 }

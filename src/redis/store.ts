@@ -8,6 +8,7 @@ import { applyStatus, readReport, type ApplyResult, type Ignored } from '../reco
 import type { DeliveryReport } from '../report/model';
 import { checkDelayNames, givenDelays, resolveDelays } from '../postgres/delays';
 import type { BatchItem, DeliveryStore, ExpireOptions, ExpireResult, RegisterOptions, StatsOptions, StoreApplyOptions, StoredMessage, StoredTransition } from '../store';
+import type { BatchResult, ChannelMismatch } from '../postgres/store';
 import { DROP_SCRIPT, applyScript, registerScript, sweepScript } from './lua';
 
 /**
@@ -260,17 +261,11 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   };
 
   const prepare = (items: readonly BatchItem[]): Prepared[] => {
-    const channelOf = new Map<string, string>();
     return items.map((item, index) => {
       if (typeof item !== 'object' || item === null) throw new LifecycleError('invalid_argument', `item ${index} must be { messageId, channel, event }, got ${show(item)}`);
       const { messageId, channel, event } = item;
       checkMessageId(messageId);
       const lifecycle = register(channel);
-      const seen = channelOf.get(messageId);
-      if (seen !== undefined && seen !== lifecycle.name) {
-        throw new LifecycleError('invalid_argument', `message ${show(messageId)} appears with channels ${show(seen)} and ${show(lifecycle.name)}`, { channel: lifecycle.name });
-      }
-      channelOf.set(messageId, lifecycle.name);
       const report = readReport(typeof event === 'string' ? { status: event } : event);
       if (typeof report === 'string') throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
       if (report.id !== undefined && (report.id.includes('\0') || Buffer.byteLength(report.id) > MAX_ID_BYTES)) {
@@ -296,7 +291,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     });
   };
 
-  const run = async (batch: Prepared[], opts: StoreApplyOptions | undefined): Promise<ApplyResult[]> => {
+  const run = async (batch: Prepared[], opts: StoreApplyOptions | undefined, perItem: boolean): Promise<BatchResult[]> => {
     const pol = policyOf(opts);
     const delays = delaysFor([...new Set(batch.map((p) => p.lifecycle))], opts);
     const used = [...new Set(batch.map((p) => p.lifecycle))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -328,23 +323,25 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
           args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, delays.get(p.lifecycle.name) as string);
         }
         const out = (await evaluate(applying, keys, args, true)) as unknown[];
-        if (out[0] === 'c') {
-          const p = batch[indexes[Number(out[1])]];
-          throw new LifecycleError('invalid_argument', `message ${show(p.messageId)} is stored as ${show(String(out[2]))}, not ${show(p.lifecycle.name)}; nothing was written`, {
-            channel: p.lifecycle.name,
-          });
-        }
         indexes.forEach((i, k) => {
           answers[i] = String(out[k]);
         });
       }),
     );
-    return batch.map((p, i) => decide(p, answers[i], opts));
+    return batch.map((p, i) => {
+      const answer = answers[i];
+      if (answer[0] !== 'c') return decide(p, answer, opts);
+      const storedChannel = answer.slice(1);
+      const message = `message ${show(p.messageId)} is stored as ${show(storedChannel)}, not ${show(p.lifecycle.name)}`;
+      if (!perItem) throw new LifecycleError('invalid_argument', `${message}; nothing was written`, { channel: p.lifecycle.name });
+      const mismatch: ChannelMismatch = { outcome: 'rejected', code: 'channel_mismatch', channel: p.lifecycle.name, storedChannel, implied: [], message };
+      return mismatch;
+    });
   };
 
   return {
     async apply(messageId, channel, event, opts) {
-      return (await run(prepare([{ messageId, channel, event }]), opts))[0] as ApplyResult<StatusOf<typeof channel>>;
+      return (await run(prepare([{ messageId, channel, event }]), opts, false))[0] as ApplyResult<StatusOf<typeof channel>>;
     },
     async applyMany(items, opts) {
       if (!Array.isArray(items)) throw new LifecycleError('invalid_argument', `applyMany takes an array, got ${show(items)}`);
@@ -352,7 +349,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         policyOf(opts);
         return [];
       }
-      return run(prepare(items), opts);
+      return run(prepare(items), opts, true);
     },
     async register(messageId, channel, opts) {
       checkMessageId(messageId);

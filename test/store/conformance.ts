@@ -308,21 +308,26 @@ export function describeStoreConformance(name: string, start: () => Promise<Stor
         expect([await store.get(id), await store.history(id)]).toEqual(before);
       });
 
-      test('a message stored under another channel is refused, and the whole batch with it', async () => {
+      test('a message stored under another channel: apply throws, applyMany rejects that item alone', async () => {
         const id = fresh('mismatch');
         const other = fresh('other');
         await store.apply(id, 'email', 'DELIVERED');
         await expectError(store.apply(id, 'sms', 'SUBMITTED'), 'invalid_argument');
-        await expectError(
-          store.applyMany([
-            { messageId: other, channel: 'sms', event: 'SUBMITTED' },
-            { messageId: other, channel: 'email', event: 'DELIVERED' },
-          ]),
-          'invalid_argument',
-        );
+        const results = await store.applyMany([
+          { messageId: id, channel: 'sms', event: 'SUBMITTED' },
+          { messageId: other, channel: 'sms', event: 'SUBMITTED' },
+          { messageId: other, channel: 'email', event: 'DELIVERED' },
+          { messageId: id, channel: 'email', event: 'OPEN' },
+        ]);
+        expect(results.map((r) => [r.outcome, r.code ?? 'ok', 'storedChannel' in r ? r.storedChannel : undefined])).toEqual([
+          ['rejected', 'channel_mismatch', 'email'],
+          ['applied', 'ok', undefined],
+          ['rejected', 'channel_mismatch', 'sms'],
+          ['applied', 'ok', undefined],
+        ]);
         await expectError(store.register(id, 'sms'), 'invalid_argument');
-        expect(await store.get(other)).toBeUndefined();
-        expect((await store.get(id))?.status).toBe('DELIVERED');
+        expect((await store.get(other))?.status).toBe('SUBMITTED');
+        expect((await store.get(id))?.status).toBe('OPEN');
       });
     });
 
