@@ -1,18 +1,24 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CHANNELS, type Channel } from '../catalog';
+import { CHANNELS } from '../catalog';
 import type { Policy } from '../reconcile';
+import { loadChannels } from './channels';
 import { runCheck } from './check';
 import { DIAGRAM_FORMATS, runDiagram, type DiagramFormat } from './diagram';
-import { parseDelay } from './duration';
+import { DELAY_HELP, checkDelays, parseDelay } from './duration';
 import { runExpire } from './expire';
 import { EXIT, UsageError, type CliIo } from './io';
+import { exampleLog, packageVersion } from './package-info';
 import { runReplay } from './replay';
 import { runStatuses } from './statuses';
 
 const POLICIES = ['tolerant', 'strict'] as const;
 
 function channelArgument(): Argument {
-  return new Argument('<channel>', 'the channel').choices(CHANNELS);
+  return new Argument('<channel>', `the channel: ${CHANNELS.join(', ')} or one from --channels (any letter case)`);
+}
+
+function channelsOption(): Option {
+  return new Option('--channels <module>', 'a JavaScript module exporting channels made with defineChannel');
 }
 
 function policyOption(): Option {
@@ -46,6 +52,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
       getErrHasColors: () => io.colors,
     })
     .exitOverride()
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -56,20 +63,26 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .command('statuses')
     .description('list statuses, meanings, what follows')
     .addArgument(channelArgument())
+    .addOption(channelsOption())
     .option('--json', 'print JSON')
-    .action((channel: Channel, options: { json?: boolean }) => setCode(runStatuses(io, channel, options.json === true)));
+    .action(async (name: string, options: { json?: boolean; channels?: string }) => {
+      const channel = (await loadChannels(io.cwd, options.channels)).get(name);
+      setCode(runStatuses(io, channel, options.json === true));
+    });
 
   program
     .command('check')
     .description('judge a <to> report at status <from>')
     .addArgument(channelArgument())
-    .argument('<from>', 'the current status')
-    .argument('<to>', 'the reported status')
+    .argument('<from>', 'the current status (any letter case)')
+    .argument('<to>', 'the reported status (any letter case)')
     .addOption(policyOption())
+    .addOption(channelsOption())
     .option('--json', 'print JSON')
-    .action((channel: Channel, from: string, to: string, options: { policy: Policy; json?: boolean }) =>
-      setCode(runCheck(io, channel, from, to, options.policy, options.json === true)),
-    );
+    .action(async (name: string, from: string, to: string, options: { policy: Policy; json?: boolean; channels?: string }) => {
+      const channel = (await loadChannels(io.cwd, options.channels)).get(name);
+      setCode(runCheck(io, channel, from, to, options.policy, options.json === true));
+    });
 
   program
     .command('diagram')
@@ -77,10 +90,13 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addArgument(channelArgument())
     .addOption(new Option('-f, --format <format>', 'output format').choices(DIAGRAM_FORMATS).default('mermaid'))
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .option('--delay <name=duration>', 'label a timer with another delay, e.g. validity=24h (repeatable)', parseDelay)
-    .action(async (channel: Channel, options: { format: DiagramFormat; output?: string; delay?: Record<string, number> }) =>
-      setCode(await runDiagram(io, channel, options.format, options.output, { delays: options.delay })),
-    );
+    .option('--delay <name=duration>', `label a timer with another delay: ${DELAY_HELP} (repeatable, once per timer)`, parseDelay)
+    .addOption(channelsOption())
+    .action(async (name: string, options: { format: DiagramFormat; output?: string; delay?: Record<string, number>; channels?: string }) => {
+      const channel = (await loadChannels(io.cwd, options.channels)).get(name);
+      checkDelays(channel, options.delay);
+      setCode(await runDiagram(io, channel, options.format, options.output, { delays: options.delay }));
+    });
 
   program
     .command('replay')
@@ -89,21 +105,28 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
       'after',
       [
         '',
-        'One JSON object a line:',
+        'One JSON object a line (UTF-8, optionally gzip-compressed):',
         '  {"message": "m-1", "channel": "sms"|"email", "status": "DELIVERED",',
         '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms}',
+        'Channels and statuses match in any letter case.',
         'Exit 1 when an event was rejected or a line was malformed; ignored',
         '(duplicate, late) events are normal. A progress line is drawn on stderr',
         'when it is a terminal.',
       ].join('\n'),
     )
-    .argument('<file>', 'the log file, or - to read stdin')
+    .argument('[file]', 'the log file, or - to read stdin')
+    .option('--example', 'audit the example log shipped with the package')
     .addOption(policyOption())
+    .addOption(channelsOption())
     .option('--json', 'print the summary as JSON')
     .option('--list <n>', 'how many malformed lines and rejected messages to list', count, 20)
-    .action(async (file: string, options: { policy: Policy; json?: boolean; list: number }) =>
-      setCode(await runReplay(io, file, options.policy, options.json === true, options.list)),
-    );
+    .action(async (file: string | undefined, options: { policy: Policy; json?: boolean; list: number; example?: boolean; channels?: string }) => {
+      if (options.example === true && file !== undefined) throw new UsageError('give a file or --example, not both');
+      if (options.example !== true && file === undefined) throw new UsageError("missing argument 'file' (or --example)");
+      const channels = await loadChannels(io.cwd, options.channels);
+      const [path, label] = options.example === true ? [exampleLog(), 'example: events.ndjson'] : [file as string, file as string];
+      setCode(await runReplay(io, path, options.policy, options.json === true, options.list, channels.all, label));
+    });
 
   program
     .command('expire')
@@ -140,7 +163,10 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => {
+  // With --json, a usage error is a JSON object on stdout (commander's own text is kept off stderr).
+  const json = argv.includes('--json') && !argv.includes('--help') && !argv.includes('-h');
+  const quiet: CliIo = json ? { ...io, stderr: { write: () => true } } : io;
+  const program = buildProgram(quiet, (c) => {
     code = c;
   });
   try {
@@ -151,11 +177,26 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.ok;
+      if (json) writeJsonError(io, error.code.replace(/^commander\./, ''), error.message.replace(/^error: /, ''));
+      return EXIT.usage;
+    }
     if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n`);
+      if (json) writeJsonError(io, 'usage', error.message);
+      else io.stderr.write(`error: ${error.message}\n`);
       return EXIT.usage;
     }
     throw error;
   }
+}
+
+/** What `--json` prints on stdout for a usage error (exit 2). */
+export interface JsonError {
+  readonly error: { readonly code: string; readonly message: string; readonly exitCode: number };
+}
+
+function writeJsonError(io: CliIo, code: string, message: string): void {
+  const body: JsonError = { error: { code, message, exitCode: EXIT.usage } };
+  io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
 }
