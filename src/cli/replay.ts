@@ -40,7 +40,7 @@ async function peek(input: NodeJS.ReadableStream): Promise<{ head: Buffer | unde
  */
 async function openLog(input: NodeJS.ReadableStream, file: string): Promise<Readable> {
   let { head, stream } = await peek(input);
-  if (head === undefined) throw new UsageError(`${file} is empty: no events to audit`);
+  if (head === undefined) throw new UsageError(`${file} is an empty file: no events to audit`);
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip();
     pipeline(stream, gunzip, () => undefined);
