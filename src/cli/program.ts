@@ -1,5 +1,6 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CHANNELS } from '../catalog';
+import { isLifecycleError } from '../errors';
 import type { Policy } from '../reconcile';
 import { loadChannels } from './channels';
 import { runCheck } from './check';
@@ -182,8 +183,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (json) writeJsonError(io, error.code.replace(/^commander\./, ''), error.message.replace(/^error: /, ''));
       return EXIT.usage;
     }
-    if (error instanceof UsageError) {
-      if (json) writeJsonError(io, 'usage', error.message);
+    const missing = isLifecycleError(error) && error.code === 'missing_dependency';
+    if (error instanceof UsageError || missing) {
+      if (json) writeJsonError(io, missing ? 'missing_dependency' : 'usage', (error as Error).message);
       else io.stderr.write(`error: ${error.message}\n`);
       return EXIT.usage;
     }
