@@ -7,6 +7,8 @@ export default defineConfig({
     diagram: 'src/diagram/index.ts',
     testing: 'src/testing/index.ts',
     postgres: 'src/postgres/index.ts',
+    webhooks: 'src/webhooks/index.ts',
+    report: 'src/report/index.ts',
     cli: 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],

@@ -13,6 +13,7 @@ import { benchChecks } from './checks';
 import { benchColdStart } from './coldstart';
 import { benchMemory } from './memory';
 import { benchReplay, eventLog } from './replay';
+import { benchReport } from './report';
 import { findServerBinaries } from '../scripts/postgres-server';
 import { mixedStream } from './stream';
 
@@ -47,6 +48,11 @@ async function main(): Promise<void> {
   rows.push(ratio('… replay / parse + seen ids alone (what the state machine adds)', replay.idsMs / replay.replayMs, '—', () => true, `${replay.replayMs.toFixed(0)} ms vs ${replay.idsMs.toFixed(0)} ms`));
   const unseen = benchReplay(lines, messages, smoke ? 1 : 5, { maxSeenIdsPerMessage: 0 });
   rows.push(ratio('… without remembering event ids (maxSeenIdsPerMessage: 0)', unseen.parseMs / unseen.replayMs, '—', () => true, `${unseen.replayMs.toFixed(0)} ms vs ${unseen.parseMs.toFixed(0)} ms`));
+
+  const report = benchReport(lines, smoke ? 1 : 5);
+  const perLine = (ms: number) => `${((ms * 1e6) / report.lines).toFixed(0)} ns/line`;
+  rows.push(ratio(`delivery report / replay, time per line (${report.lines.toLocaleString('en')} lines)`, report.reportMs / report.replayMs, '≤ 1.5', (r) => r <= 1.5, `${perLine(report.reportMs)} vs ${perLine(report.replayMs)}`));
+  rows.push(ratio('… peak heap streaming the log from a file: report / replay', report.reportPeakMiB / report.replayPeakMiB, '—', () => true, `${report.reportPeakMiB.toFixed(0)} MiB vs ${report.replayPeakMiB.toFixed(0)} MiB above the starting heap`));
 
   const memory = benchMemory(smoke ? 1000 : 1_000_000, smoke ? 1000 : 100_000);
   const record = memory.record - memory.index;

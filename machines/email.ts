@@ -81,8 +81,8 @@ export const emailMachine = setup({
         CLICKED: { actions: 'countClick' },
       },
     },
-    UNDELIVERABLE: { type: 'final', description: 'It can never be delivered, e.g. the address does not exist.' },
-    REJECTED: { type: 'final', description: 'The receiving server refused it for a passing reason; no retry follows.' },
-    DROPPED: { type: 'final', description: 'The provider declined to send it, expecting failure (e.g. an earlier bounce).' },
+    UNDELIVERABLE: { type: 'final', tags: ['failure'], description: 'It can never be delivered, e.g. the address does not exist.' },
+    REJECTED: { type: 'final', tags: ['failure'], description: 'The receiving server refused it for a passing reason; no retry follows.' },
+    DROPPED: { type: 'final', tags: ['failure'], description: 'The provider declined to send it, expecting failure (e.g. an earlier bounce).' },
   },
 });

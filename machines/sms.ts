@@ -100,8 +100,8 @@ export const smsMachine = setup({
       },
     },
     DELIVERED: { type: 'final', description: 'The handset received the message.' },
-    EXPIRED: { type: 'final', description: 'The validity period ran out before the handset could be reached.' },
-    UNDELIVERABLE: { type: 'final', description: 'The network refused it for good, e.g. the number does not exist.' },
-    FAILED: { type: 'final', description: 'Our own processing failed; it was not sent, or may not have been.' },
+    EXPIRED: { type: 'final', tags: ['failure'], description: 'The validity period ran out before the handset could be reached.' },
+    UNDELIVERABLE: { type: 'final', tags: ['failure'], description: 'The network refused it for good, e.g. the number does not exist.' },
+    FAILED: { type: 'final', tags: ['failure'], description: 'Our own processing failed; it was not sent, or may not have been.' },
   },
 });

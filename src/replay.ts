@@ -1,9 +1,10 @@
 import { CHANNELS, lifecycleOf, type ChannelRef } from './catalog';
 import type { CompiledLifecycle } from './compile';
 import { LifecycleError, TRANSITION_CODES } from './errors';
+import { cutDetail, MAX_DETAIL_LENGTH } from './internal/detail';
 import { show } from './messages';
 import { foldStatus } from './parse';
-import { applyStatus, readReport, type ApplyCode, type ApplyOptions, type Policy } from './reconcile';
+import { applyStatus, readReport, type ApplyCode, type ApplyOptions, type ApplyResult, type Policy } from './reconcile';
 
 /** Options of {@link createReplay}. */
 export interface ReplayOptions {
@@ -25,6 +26,34 @@ export interface ReplayOptions {
    * Channel names and statuses match in any letter case, as `parseStatus` reads them.
    */
   readonly channels?: readonly ChannelRef[];
+  /**
+   * Called once for every well-formed event, after the replay decided it and
+   * before the next line: what a fold over the replay (the delivery report)
+   * builds on, so it decides exactly as the replay does. It must not throw.
+   */
+  readonly onEvent?: (event: ReplayEvent) => void;
+}
+
+export { MAX_DETAIL_LENGTH };
+
+/** One decided event, as {@link ReplayOptions.onEvent} sees it. Valid only during the call. */
+export interface ReplayEvent {
+  /** The line number the caller passed. */
+  readonly line: number;
+  readonly message: string;
+  readonly lifecycle: CompiledLifecycle;
+  /** The status the line reported (any string). */
+  readonly status: string;
+  /** The report's time in epoch ms, when it had one. */
+  readonly at: number | undefined;
+  /** The line's `detail` (the provider's own words), cut to {@link MAX_DETAIL_LENGTH} code points, when it had one. */
+  readonly detail: string | undefined;
+  /** What `applyStatus` decided, or `null` for a repeated provider event id (an ignored duplicate). */
+  readonly result: ApplyResult | null;
+  /** True when this is the message's first well-formed line. */
+  readonly first: boolean;
+  /** The message's slot for the observer's own per-message data (starts `undefined`, kept for the replay's life). */
+  readonly slot: { data: unknown };
 }
 
 /** A line that is not an event: bad JSON, a missing or mistyped field, an unknown channel. */
@@ -97,6 +126,8 @@ class MessageState {
   /** Ring of recent event ids; allocated on the first id. */
   seen: string[] | null = null;
   seenNext = 0;
+  /** An observer's per-message data (see {@link ReplayEvent.slot}). */
+  data: unknown = undefined;
   constructor(
     readonly lifecycle: CompiledLifecycle,
     public status: string,
@@ -115,14 +146,15 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
  * Replays an event log line by line in memory bounded by the number of
  * messages (one small record each, with at most `maxSeenIdsPerMessage` event
  * ids), not by the number of lines. Each line is one JSON object
- * `{ "message": string, "channel": string, "status": string, "id"?: string, "at"?: string | number }`;
+ * `{ "message": string, "channel": string, "status": string, "id"?: string, "at"?: string | number, "detail"?: string }`;
  * each message starts in its channel's initial status and its events are
  * folded in arrival order with `applyStatus`, exactly as `reconcile` folds
  * them (an event id seen before for the message is an ignored `duplicate`).
  *
  * Malformed lines (not JSON, not an object, `message` not a non-empty
- * string, unknown `channel`, `status` not a string, an `id` or `at` of the
- * wrong type, or a `channel` other than the message's earlier lines) are
+ * string, unknown `channel`, `status` not a string, an `id`, `at` or
+ * `detail` of the wrong type, or a `channel` other than the message's
+ * earlier lines) are
  * counted and listed with their line number; the rest is still processed.
  * A status name the channel does not know is not malformed: it is a rejected
  * event (`unknown_status` / `inapplicable_status`).
@@ -166,6 +198,34 @@ export function createReplay(options: ReplayOptions = {}): Replay {
   let rejectedMessageCount = 0;
   const rejectedMessages: RejectedMessage[] = [];
 
+  const onEvent = options.onEvent;
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw new LifecycleError('invalid_argument', `onEvent must be a function, got ${show(onEvent)}`);
+  }
+
+  function notify(
+    lineNumber: number,
+    message: string,
+    state: MessageState,
+    status: string,
+    at: number | undefined,
+    detail: string | undefined,
+    result: ApplyResult | null,
+    first: boolean,
+  ): void {
+    onEvent!({
+      line: lineNumber,
+      message,
+      lifecycle: state.lifecycle,
+      status,
+      at,
+      detail: detail === undefined ? undefined : cutDetail(detail),
+      result,
+      first,
+      slot: state,
+    });
+  }
+
   function bad(line: number, reason: string): void {
     malformedCount++;
     if (malformed.length < maxListed) malformed.push({ line, reason });
@@ -200,7 +260,10 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     const status = lifecycle.lookup.get(reported) === undefined ? (foldStatus(lifecycle, reported) ?? reported) : reported;
     const report = readReport(event);
     if (typeof report === 'string') return bad(lineNumber, report);
+    const detail = event.detail;
+    if (detail !== undefined && typeof detail !== 'string') return bad(lineNumber, `"detail" must be a string, got ${show(detail)}`);
     let state = messages.get(id);
+    const first = state === undefined;
     if (state === undefined) {
       state = new MessageState(lifecycle, lifecycle.statuses[lifecycle.initial]);
       messages.set(id, state);
@@ -213,6 +276,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
       if (state.seen === null) state.seen = [];
       else if (state.seen.includes(eventId)) {
         duplicate++;
+        if (onEvent !== undefined) notify(lineNumber, id, state, status, report.at, detail, null, first);
         return;
       }
       if (state.seen.length < maxSeen) state.seen.push(eventId);
@@ -222,6 +286,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
       }
     }
     const result = applyStatus(lifecycle, state.status, status, applyOptions);
+    if (onEvent !== undefined) notify(lineNumber, id, state, status, report.at, detail, result, first);
     if (result.outcome === 'applied') {
       if (result.code === 'skipped') skipped++;
       else legal++;

@@ -10,24 +10,25 @@ export interface ExpireCommandOptions {
 }
 
 /** The part of `pg` the command uses, loaded on demand (an optional peer dependency). */
-interface PgClient {
+export interface PgClient {
   connect(): Promise<unknown>;
   end(): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   query(...args: never[]): unknown;
 }
 
-async function loadPg(): Promise<new (config: { connectionString: string; connectionTimeoutMillis: number }) => PgClient> {
+/** `pg`'s Client class; a {@link UsageError} naming `command` when the package is missing. */
+export async function loadPg(command = 'expire'): Promise<new (config: { connectionString: string; connectionTimeoutMillis: number }) => PgClient> {
   try {
     const pg = (await import('pg')) as unknown as { Client?: unknown; default?: { Client?: unknown } };
     return (pg.Client ?? pg.default?.Client) as new (config: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
   } catch {
-    throw new UsageError('the expire command needs the pg package: npm install pg');
+    throw new UsageError(`the ${command} command needs the pg package: npm install pg`);
   }
 }
 
 /** An error as one line without the connection string (it may hold a password). */
-function describe(error: unknown, url: string): string {
+export function describe(error: unknown, url: string): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split(url).join('<database-url>');
 }

@@ -10,6 +10,7 @@ import { runExpire } from './expire';
 import { EXIT, UsageError, type CliIo } from './io';
 import { exampleLog, packageVersion } from './package-info';
 import { runReplay } from './replay';
+import { runReport } from './report';
 import { runStatuses } from './statuses';
 
 const POLICIES = ['tolerant', 'strict'] as const;
@@ -40,13 +41,19 @@ function positive(text: string): number {
   return n;
 }
 
+/** A time option as given: digits are epoch ms, anything else is passed on as text (ISO 8601). */
+function epochOrIso(text: string | undefined): string | number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : text;
+}
+
 /** The command tree; `setCode` receives each command's exit code. */
-function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
+function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = false): Command {
   const program = new Command('delivery-lifecycle')
     .description('Inspect the SMS and e-mail delivery-status lifecycles and audit event logs against them.')
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // With --json, run() prints the error as JSON on stdout instead of commander's text.
+      writeErr: (text) => (jsonErrors ? true : io.stderr.write(text)),
       getOutHelpWidth: () => io.columns,
       getErrHelpWidth: () => io.columns,
       getOutHasColors: () => io.colors,
@@ -108,7 +115,8 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
         '',
         'One JSON object a line (UTF-8, optionally gzip-compressed):',
         '  {"message": "m-1", "channel": "sms"|"email", "status": "DELIVERED",',
-        '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms}',
+        '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms,',
+        '   "detail"?: "the provider\'s own words"}',
         'Channels and statuses match in any letter case.',
         'Exit 1 when an event was rejected or a line was malformed; ignored',
         '(duplicate, late) events are normal. A progress line is drawn on stderr',
@@ -121,13 +129,70 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addOption(channelsOption())
     .option('--json', 'print the summary as JSON')
     .option('--list <n>', 'how many malformed lines and rejected messages to list', count, 20)
-    .action(async (file: string | undefined, options: { policy: Policy; json?: boolean; list: number; example?: boolean; channels?: string }) => {
+    .option('--html <file>', 'also write the delivery report of the log as an HTML page')
+    .action(async (file: string | undefined, options: { policy: Policy; json?: boolean; list: number; html?: string; example?: boolean; channels?: string }) => {
       if (options.example === true && file !== undefined) throw new UsageError('give a file or --example, not both');
       if (options.example !== true && file === undefined) throw new UsageError("missing argument 'file' (or --example)");
       const channels = await loadChannels(io.cwd, options.channels);
       const [path, label] = options.example === true ? [exampleLog(), 'example: events.ndjson'] : [file as string, file as string];
-      setCode(await runReplay(io, path, options.policy, options.json === true, options.list, channels.all, label));
+      setCode(await runReplay(io, path, options.policy, options.json === true, options.list, options.html, channels.all, label));
     });
+
+  program
+    .command('report')
+    .description('delivery report of an event log or a store, as HTML or JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Per channel: the funnel, the lifecycle diagram with traffic, the time',
+        'between statuses (median, p90, p99), failures by status and by the',
+        'provider\'s "detail", and the rejected and malformed lines. The page is',
+        'one self-contained file. A progress line is drawn on stderr when it is',
+        'a terminal. With --database-url the figures come from the store',
+        '(read only; --channel, --since and --until select messages). Exit 0',
+        'once written, whatever the log holds; 1 when the store cannot be read.',
+      ].join('\n'),
+    )
+    .argument('[file]', 'the log file, or - to read stdin')
+    .addOption(policyOption())
+    .option('-o, --out <file>', 'write the HTML page to a file (default: stdout, unless --json)')
+    .option('--json', 'print the figures as JSON')
+    .option('--database-url <url>', 'report on a PostgreSQL store instead of a log')
+    .option('--schema <name>', "with --database-url: the store's schema")
+    .option('--table-prefix <prefix>', "with --database-url: the store's table prefix", 'delivery_')
+    .option('--channel <name>', 'with --database-url: only this channel')
+    .option('--since <time>', 'with --database-url: only messages recorded at or after (ISO 8601 or epoch ms)')
+    .option('--until <time>', 'with --database-url: only messages recorded before')
+    .action(
+      async (
+        file: string | undefined,
+        options: {
+          policy: Policy;
+          out?: string;
+          json?: boolean;
+          databaseUrl?: string;
+          schema?: string;
+          tablePrefix: string;
+          channel?: string;
+          since?: string;
+          until?: string;
+        },
+      ) => {
+        const store =
+          options.databaseUrl === undefined
+            ? undefined
+            : {
+                databaseUrl: options.databaseUrl,
+                schema: options.schema,
+                tablePrefix: options.tablePrefix,
+                channel: options.channel,
+                since: epochOrIso(options.since),
+                until: epochOrIso(options.until),
+              };
+        setCode(await runReport(io, { file, policy: options.policy, out: options.out, json: options.json === true, store }));
+      },
+    );
 
   program
     .command('expire')
@@ -166,10 +231,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok;
   // With --json, a usage error is a JSON object on stdout (commander's own text is kept off stderr).
   const json = argv.includes('--json') && !argv.includes('--help') && !argv.includes('-h');
-  const quiet: CliIo = json ? { ...io, stderr: { write: () => true } } : io;
-  const program = buildProgram(quiet, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    json,
+  );
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });

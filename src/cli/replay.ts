@@ -9,6 +9,7 @@ import type { Policy } from '../reconcile';
 import { createReplay, type ReplaySummary } from '../replay';
 import { UsageError, type CliIo } from './io';
 import { Progress } from './progress';
+import { writeReportHtml } from './report';
 
 /** How often (in lines) the progress line is considered for a redraw. */
 const PROGRESS_EVERY = 4096;
@@ -52,20 +53,15 @@ async function openLog(input: NodeJS.ReadableStream, file: string): Promise<Read
 }
 
 /**
- * Streams `file` (or stdin for `-`) through {@link createReplay}, drawing
- * progress on stderr only when it is a terminal. Reads UTF-8 (a byte-order
- * mark on the first line is dropped) or gzip. Throws {@link UsageError} when
- * the file cannot be read, is empty or is binary.
+ * Streams `file` (or stdin for `-`) line by line into `feed` (lines
+ * numbered from 1), drawing progress on stderr only when it is a terminal.
+ * Reads UTF-8 (a byte-order mark on the first line is dropped) or gzip
+ * (known by its magic bytes). Throws {@link UsageError} when the file cannot
+ * be read, is empty or is binary.
  *
- * @example (await replayFile(io, 'examples/events.ndjson', 'tolerant', 20)).counts
+ * @example await readLog(io, 'events.ndjson', (text, n) => replay.line(text, n))
  */
-export async function replayFile(
-  io: CliIo,
-  file: string,
-  policy: Policy,
-  maxListed: number,
-  channels?: readonly ChannelRef[],
-): Promise<ReplaySummary> {
+export async function readLog(io: CliIo, file: string, feed: (text: string, lineNumber: number) => void): Promise<void> {
   let input: NodeJS.ReadableStream & { bytesRead?: number };
   let total = 0;
   if (file === '-') input = io.stdin;
@@ -89,12 +85,11 @@ export async function replayFile(
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const progress = io.stderrIsTTY ? new Progress(io.stderr, total) : undefined;
-  const replay = createReplay({ policy, maxListed, ...(channels === undefined ? {} : { channels }) });
   const lines = createInterface({ input: text, crlfDelay: Infinity });
   let n = 0;
   try {
     for await (const line of lines) {
-      replay.line(n === 0 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line, ++n);
+      feed(n === 0 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line, ++n);
       if (progress !== undefined && n % PROGRESS_EVERY === 0) progress.update(n, raw.bytesRead ?? 0);
     }
   } catch (error) {
@@ -102,6 +97,23 @@ export async function replayFile(
   } finally {
     progress?.done();
   }
+}
+
+/**
+ * Streams `file` (or stdin for `-`) through {@link createReplay} with
+ * {@link readLog}.
+ *
+ * @example (await replayFile(io, 'examples/events.ndjson', 'tolerant', 20)).counts
+ */
+export async function replayFile(
+  io: CliIo,
+  file: string,
+  policy: Policy,
+  maxListed: number,
+  channels?: readonly ChannelRef[],
+): Promise<ReplaySummary> {
+  const replay = createReplay({ policy, maxListed, ...(channels === undefined ? {} : { channels }) });
+  await readLog(io, file, replay.line);
   return replay.summary();
 }
 
@@ -147,7 +159,9 @@ export function formatSummary(file: string, summary: ReplaySummary): string {
 }
 
 /**
- * `replay <file|->`: exit 1 when any event was rejected or any line malformed, else 0.
+ * `replay <file|->`: exit 1 when any event was rejected or any line
+ * malformed, else 0. With `html`, the delivery report of the same lines is
+ * also written to that path (the same fold, one pass).
  *
  * @example await runReplay(io, '-', 'tolerant', true, 20)
  */
@@ -157,10 +171,19 @@ export async function runReplay(
   policy: Policy,
   json: boolean,
   maxListed: number,
+  html?: string,
   channels?: readonly ChannelRef[],
   label: string = file,
 ): Promise<number> {
-  const summary = await replayFile(io, file, policy, maxListed, channels);
+  let summary: ReplaySummary;
+  if (html === undefined) summary = await replayFile(io, file, policy, maxListed, channels);
+  else {
+    const { createReportBuilder } = await import('../report/fold');
+    const builder = createReportBuilder({ policy, maxListed, ...(channels === undefined ? {} : { channels }) });
+    await readLog(io, file, builder.line);
+    summary = builder.summary();
+    await writeReportHtml(io, html, builder.report(), label, channels);
+  }
   io.stdout.write(json ? `${JSON.stringify({ file: label, ...summary }, null, 2)}\n` : formatSummary(label, summary));
   return summary.counts.rejected.total > 0 || summary.malformed.count > 0 ? 1 : 0;
 }

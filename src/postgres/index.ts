@@ -15,3 +15,4 @@ export {
 export { startExpirySweeper, type ExpirySweeper, type SweeperOptions } from './sweeper';
 export type { SqlClient, SqlResult } from './client';
 export type { DelayOptions } from './delays';
+export type { StatsOptions } from './stats';

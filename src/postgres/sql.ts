@@ -1,5 +1,6 @@
 import { Relation, type CompiledLifecycle } from '../compile';
 import { LifecycleError } from '../errors';
+import { MAX_DETAIL_LENGTH } from '../internal/detail';
 
 /** Where the store's two tables live. */
 export interface TableNames {
@@ -114,6 +115,10 @@ BEGIN
 END
 $delivery_lifecycle$`,
     `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS timer boolean NOT NULL DEFAULT false`,
+    // The delivery report (issue 12): the provider's own words on each report, bounded, and the time a
+    // message was registered as sent (its initial status's time; NULL when register was given no time).
+    `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS detail varchar(${MAX_DETAIL_LENGTH})`,
+    `ALTER TABLE ${s} ADD COLUMN IF NOT EXISTS registered_at timestamptz`,
     `CREATE INDEX IF NOT EXISTS ${names.deadlineIndex} ON ${s} (deadline) WHERE deadline IS NOT NULL`,
     applyEventFunctionSql(names),
   ].join(';\n');
@@ -245,13 +250,13 @@ ${stepTable},
 ${timerTable(lifecycles)},
 clock(now) AS (SELECT to_timestamp($7::float8 / 1000.0)),
 ev AS (
-  SELECT e.message_id, e.channel, e.status, e.event_id, e.ord,
+  SELECT e.message_id, e.channel, e.status, e.event_id, e.ord, e.detail,
          CASE WHEN e.at_ms IS NULL THEN NULL ELSE to_timestamp(e.at_ms / 1000.0) END AS at,
          row_number() OVER (PARTITION BY e.message_id ORDER BY e.ord) AS k,
          e.event_id IS NOT NULL AND EXISTS (
            SELECT 1 FROM ${t} h WHERE h.message_id = e.message_id AND h.event_id = e.event_id) AS known
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[])
-       WITH ORDINALITY AS e(message_id, channel, status, event_id, at_ms, ord)
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $9::text[])
+       WITH ORDINALITY AS e(message_id, channel, status, event_id, at_ms, detail, ord)
 ),
 cur AS (
   SELECT r.message_id, r.channel, r.status, r.version, r.since, r.deadline, r.delays
@@ -309,7 +314,7 @@ fold(message_id, k, status, seen, from_status, dup, path, fired, fired_at, since
 ),
 hrow AS (
   SELECT f.message_id, f.k, 0::bigint AS j, f.fired AS from_status, f.from_status AS to_status, false AS implied,
-         NULL::text AS event_id, f.fired_at AS at, true AS timer
+         NULL::text AS event_id, f.fired_at AS at, true AS timer, NULL::text AS detail
   FROM fold f WHERE f.fired IS NOT NULL
   UNION ALL
   SELECT f.message_id, f.k, p.j,
@@ -317,7 +322,8 @@ hrow AS (
          p.status, p.j < cardinality(f.path),
          CASE WHEN p.j = cardinality(f.path) THEN e.event_id END,
          CASE WHEN p.j = cardinality(f.path) THEN e.at END,
-         false
+         false,
+         CASE WHEN p.j = cardinality(f.path) THEN e.detail END
   FROM fold f
   JOIN ev e ON e.message_id = f.message_id AND e.k = f.k
   CROSS JOIN LATERAL unnest(f.path) WITH ORDINALITY AS p(status, j)
@@ -325,7 +331,7 @@ hrow AS (
 ),
 hist AS (
   SELECT h.message_id, (st.version + row_number() OVER (PARTITION BY h.message_id ORDER BY h.k, h.j))::int AS seq,
-         h.from_status, h.to_status, h.implied, h.event_id, h.at, h.timer
+         h.from_status, h.to_status, h.implied, h.event_id, h.at, h.timer, h.detail
   FROM hrow h JOIN start st ON st.message_id = h.message_id
 ),
 changed AS (
@@ -352,8 +358,8 @@ ins AS (
   SELECT message_id, channel, status, bump, version, since, deadline, delays FROM changed WHERE NOT stored ORDER BY message_id
 ),
 rec AS (
-  INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, timer)
-  SELECT message_id, seq, from_status, to_status, implied, event_id, at, timer FROM hist
+  INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, timer, detail)
+  SELECT message_id, seq, from_status, to_status, implied, event_id, at, timer, detail FROM hist
   WHERE NOT EXISTS (SELECT 1 FROM bad)
 )
 SELECT e.ord::int AS ord, f.from_status, f.dup, f.path IS NOT NULL AS applied, st.stored_channel
@@ -372,7 +378,7 @@ FROM ${names.status} WHERE message_id = $1`;
 
 /** Reads one message's transitions in order. $1 message id. */
 export function historySql(names: TableNames): string {
-  return `SELECT seq, from_status, to_status, implied, event_id, timer,
+  return `SELECT seq, from_status, to_status, implied, event_id, timer, detail,
   CASE WHEN at IS NULL THEN NULL ELSE (extract(epoch FROM at) * 1000)::float8 END AS at_ms, recorded_at
 FROM ${names.transition} WHERE message_id = $1 ORDER BY seq`;
 }
@@ -442,7 +448,7 @@ function applyEventFunctionSql(names: TableNames): string {
   return `CREATE OR REPLACE FUNCTION ${names.applyFunction}(
   p_message_id text, p_channel text, p_initial text, p_statuses text[],
   p_froms text[], p_offsets int[], p_implied text[], p_status text, p_event_id text, p_at_ms float8,
-  p_timer_from text[], p_timer_to text[], p_delays float8[], p_now_ms float8)
+  p_timer_from text[], p_timer_to text[], p_delays float8[], p_now_ms float8, p_detail text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $delivery_lifecycle$
@@ -565,15 +571,16 @@ LOOP
     NULL;
   ELSIF cardinality(v_path) = 1 THEN
     -- The common case, a legal step: one history row.
-    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
+    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, detail)
     VALUES (p_message_id, v_base + 1, v_status, p_status, false, p_event_id,
-            CASE WHEN p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END);
+            CASE WHEN p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END, p_detail);
   ELSE
-    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at)
+    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, detail)
     SELECT p_message_id, v_base + p.j::int, CASE WHEN p.j = 1 THEN v_status ELSE v_path[p.j - 1] END, p.s,
            p.j < cardinality(v_path),
            CASE WHEN p.j = cardinality(v_path) THEN p_event_id END,
-           CASE WHEN p.j = cardinality(v_path) AND p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END
+           CASE WHEN p.j = cardinality(v_path) AND p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END,
+           CASE WHEN p.j = cardinality(v_path) THEN p_detail END
     FROM unnest(v_path) WITH ORDINALITY AS p(s, j);
   END IF;
   RETURN v_result;
@@ -589,10 +596,10 @@ $delivery_lifecycle$`;
  * channel's), $9 provider event id, $10 time (epoch ms), $11-$12 the
  * channel's timers (from and to status, in `CompiledLifecycle.timers` order),
  * $13 their delays in ms (for a message this call records), $14 the store's
- * clock (epoch ms).
+ * clock (epoch ms), $15 the provider's detail.
  */
 export function callApplyOneSql(names: TableNames): string {
-  return `SELECT ${names.applyFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) AS r`;
+  return `SELECT ${names.applyFunction}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) AS r`;
 }
 
 /** The single-report function's text result as the shape of the apply result rows. */
@@ -687,9 +694,10 @@ SELECT message_id FROM moved WHERE to_status IS NOT NULL ORDER BY at, message_id
 export function registerSql(names: TableNames): string {
   const s = names.status;
   return `WITH ins AS (
-  INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
+  INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays, registered_at)
   VALUES ($1, $2, $3, $4::int[], 0, to_timestamp($5::float8 / 1000.0),
-          CASE WHEN $6::float8 IS NULL THEN NULL ELSE to_timestamp($6::float8 / 1000.0) END, $7::float8[])
+          CASE WHEN $6::float8 IS NULL THEN NULL ELSE to_timestamp($6::float8 / 1000.0) END, $7::float8[],
+          CASE WHEN $8::float8 IS NULL THEN NULL ELSE to_timestamp($8::float8 / 1000.0) END)
   ON CONFLICT (message_id) DO NOTHING
   RETURNING channel
 )

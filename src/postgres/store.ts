@@ -4,8 +4,11 @@ import { LifecycleError } from '../errors';
 import { show } from '../messages';
 import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
 import { toSqlClient, type SqlClient } from './client';
+import { cutDetail } from '../internal/detail';
 import { perLifecycle } from '../internal/memo';
 import { checkDelayNames, givenDelays, resolveDelays, type DelayOptions } from './delays';
+import type { DeliveryReport } from '../report/model';
+import type { StatsOptions } from './stats';
 import { applySql, arrayLiteral, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationSql, registerSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
@@ -37,7 +40,11 @@ export interface StoreApplyOptions extends ApplyOptions, DelayOptions {}
 
 /** Options of {@link PostgresStore.register}. */
 export interface RegisterOptions extends DelayOptions {
-  /** When the message was sent (Date, epoch ms or ISO 8601); default the store's clock. */
+  /**
+   * When the message was sent (Date, epoch ms or ISO 8601); default the
+   * store's clock. When given, it is also kept as the time of the initial
+   * status, which `stats` times the first statuses from.
+   */
   readonly at?: Date | number | string;
 }
 
@@ -62,8 +69,12 @@ export interface ExpireResult {
   readonly messageIds: string[];
 }
 
-/** A report as `apply` takes it: a `StatusReport` or just the status name. */
-export type StoreEvent = StatusReport | string;
+/**
+ * A report as `apply` takes it: a `StatusReport` or just the status name.
+ * `detail` is the provider's own words (a `ProviderEvent`'s `detail`), kept
+ * on the history row the report adds, cut to 200 code points (`MAX_DETAIL_LENGTH`).
+ */
+export type StoreEvent = (StatusReport & { readonly detail?: string }) | string;
 
 /** One item of {@link PostgresStore.applyMany}. */
 export interface BatchItem<C extends ChannelRef = ChannelRef> {
@@ -106,6 +117,8 @@ export interface StoredTransition<S extends string = string> {
   readonly at?: number;
   /** Present for a status the channel's timer made happen (SMS EXPIRED when the validity ran out). */
   readonly timer?: true;
+  /** The provider's detail on the report, when it had one. */
+  readonly detail?: string;
   /** When the row was written. */
   readonly recordedAt: Date;
 }
@@ -158,6 +171,17 @@ export interface PostgresStore {
   get(messageId: string): Promise<StoredMessage | undefined>;
   /** The message's transitions in order (empty when none). */
   history(messageId: string): Promise<StoredTransition[]>;
+  /**
+   * The delivery report's figures for the stored messages (of `channel`,
+   * first recorded in [`since`, `until`)), computed in one set-based
+   * statement: funnel, final statuses, transitions, failures by status and
+   * detail, and the time between statuses as DDSketches binned by the
+   * database exactly as `buildReport` bins them (see src/postgres/stats.ts),
+   * so a log applied to the store gives the log's own figures. Contradictions
+   * are zero: the store keeps no rejected reports. Rejects with
+   * `LifecycleError` for bad options or an unknown channel.
+   */
+  stats(options?: StatsOptions): Promise<DeliveryReport>;
   /** The tables the store uses (quoted, schema-qualified). */
   readonly tables: Readonly<Pick<TableNames, 'status' | 'transition'>>;
 }
@@ -193,6 +217,7 @@ interface Prepared {
   readonly statuses: (string | null)[];
   readonly ids: (string | null)[];
   readonly ats: (number | null)[];
+  readonly details: (string | null)[];
   readonly lifecycles: CompiledLifecycle[];
   readonly incoming: unknown[];
 }
@@ -300,12 +325,12 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
       const column = status === null ? NO_COLUMN : (tolerant ? p.tolerant : p.strict)[lifecycle.ids.get(status) as number];
       const params = [
         batch.messageIds[0], lifecycle.name, lifecycle.statuses[lifecycle.initial], p.statuses, ...column, status, batch.ids[0], batch.ats[0],
-        p.timerFrom, p.timerTo, arrayLiteral(delays[0]), at,
+        p.timerFrom, p.timerTo, arrayLiteral(delays[0]), at, batch.details[0],
       ];
       return results(batch, (await attempt(one, params)).map(decodeApplyEvent), options);
     }
     const statement = statementFor(batch.lifecycles);
-    const params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant, at, delays.flat()];
+    const params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant, at, delays.flat(), batch.details];
     return results(batch, await attempt(statement, params), options);
   };
 
@@ -380,7 +405,10 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
       lifecycle.timers.forEach((timer, i) => {
         if (timer.from === lifecycle.initial && (deadline === null || since + delays[i] < deadline)) deadline = since + delays[i];
       });
-      const params = [messageId, lifecycle.name, lifecycle.statuses[lifecycle.initial], arrayLiteral(lifecycle.statuses.map(() => 0)), since, deadline, arrayLiteral(delays)];
+      const params = [
+        messageId, lifecycle.name, lifecycle.statuses[lifecycle.initial], arrayLiteral(lifecycle.statuses.map(() => 0)), since, deadline, arrayLiteral(delays),
+        options?.at === undefined ? null : since,
+      ];
       const row = (await attempt(enroll, params))[0];
       if (row.channel !== null && row.channel !== undefined && row.channel !== lifecycle.name) {
         throw new LifecycleError('invalid_argument', `message ${show(messageId)} is stored as ${show(row.channel)}, not ${show(lifecycle.name)}`, {
@@ -405,6 +433,15 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
       const messageIds = rows.map((r) => r.message_id as string);
       return { count: messageIds.length, messageIds };
     },
+    async stats(options = {}) {
+      // Loaded on first use: a webhook handler that only applies reports never loads the report's code.
+      const { reportFromStats, statsParams, statsSql } = await import('./stats');
+      const lifecycles = [...registry.values()];
+      const params = statsParams(lifecycles, options);
+      const text = statsSql(names);
+      const rows = (await client.query(text, params, `dl_stats_${hash(text)}`)).rows;
+      return reportFromStats(lifecycles, rows[0].doc as string, options);
+    },
     async history(messageId) {
       checkMessageId(messageId);
       const rows = (await client.query(historySql(names), [messageId], 'dl_history_' + hash(historySql(names)))).rows;
@@ -419,6 +456,7 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
         if (row.event_id !== null && row.event_id !== undefined) entry.id = row.event_id as string;
         if (row.at_ms !== null && row.at_ms !== undefined) entry.at = Number(row.at_ms);
         if (row.timer === true) entry.timer = true;
+        if (row.detail !== null && row.detail !== undefined) entry.detail = row.detail as string;
         return entry;
       });
     },
@@ -444,7 +482,7 @@ function checkMessageId(messageId: unknown): asserts messageId is string {
 
 /** Validates a whole batch before anything is sent: nothing is written unless every item is well formed. */
 function prepare(items: readonly BatchItem[], register: (channel: unknown) => CompiledLifecycle): Prepared {
-  const batch: Prepared = { messageIds: [], channels: [], statuses: [], ids: [], ats: [], lifecycles: [], incoming: [] };
+  const batch: Prepared = { messageIds: [], channels: [], statuses: [], ids: [], ats: [], details: [], lifecycles: [], incoming: [] };
   const channelOf = new Map<string, string>();
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
@@ -470,6 +508,10 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
     if (report.at !== undefined && Number.isNaN(new Date(report.at).getTime())) {
       throw new LifecycleError('invalid_event', `item ${index}: at is out of range: ${show(report.at)}`, { channel: lifecycle.name });
     }
+    const detail = typeof event === 'string' ? undefined : (event as { detail?: unknown }).detail;
+    if (detail !== undefined && (typeof detail !== 'string' || detail.includes('\0'))) {
+      throw new LifecycleError('invalid_event', `item ${index}: detail must be a string without NUL, got ${show(detail)}`, { channel: lifecycle.name });
+    }
     if (!batch.lifecycles.includes(lifecycle)) batch.lifecycles.push(lifecycle);
     const id = lifecycle.ids.get(report.status as string);
     batch.messageIds.push(messageId);
@@ -478,6 +520,7 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
     batch.statuses.push(id !== undefined && id >= 0 ? (report.status as string) : null);
     batch.ids.push(report.id ?? null);
     batch.ats.push(report.at ?? null);
+    batch.details.push(detail === undefined ? null : cutDetail(detail));
     batch.incoming.push(report.status);
   });
   batch.lifecycles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -323,7 +323,7 @@ describe('bad input is refused before anything is written', () => {
     );
     expect(rows).toHaveLength(1);
     await db.exec(`DROP FUNCTION ${rows[0].sig};
-      CREATE FUNCTION garbled.delivery_apply_timed(text, text, text, text[], text[], int[], text[], text, text, float8, text[], text[], float8[], float8)
+      CREATE FUNCTION garbled.delivery_apply_timed(text, text, text, text[], text[], int[], text[], text, text, float8, text[], text[], float8[], float8, text)
       RETURNS text LANGUAGE sql AS $$ SELECT 'zzz'::text $$`);
     await expect(garbled.apply('garbled-1', 'sms', 'SUBMITTED')).rejects.toThrow(/unexpected result/);
     expect(await garbled.get('garbled-1')).toBeUndefined();
