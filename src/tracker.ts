@@ -168,7 +168,7 @@ interface State<S extends string> {
  * clock, EXPIRED happens: on {@link Tracker.expireIfDue}, or before the next
  * report is applied. EXPIRED is final like any report of it: a delivery
  * receipt arriving afterwards is rejected as `from_final` and the status
- * stays EXPIRED (see docs/receiving-webhooks.md for why).
+ * stays EXPIRED (why: https://github.com/delivery-lifecycle/delivery-lifecycle#sms-expiry-and-the-receipt-that-comes-after-it).
  *
  * @example
  * const t = createTracker('sms', { validityMs: 3_600_000 })
