@@ -56,9 +56,16 @@ export interface TrackerOptions {
   readonly delays?: Readonly<Record<string, number>>;
 }
 
-export interface RestoreOptions {
-  /** Custom channels a snapshot may name; searched before the built-in ones. */
+export interface RestoreOptions<C extends ChannelRef = ChannelRef> {
+  /** Custom channels a snapshot may name, in addition to the built-in ones (searched first). */
   readonly channels?: readonly CompiledLifecycle[];
+  /**
+   * The channel the snapshot must be of (a built-in name or a compiled
+   * lifecycle): the tracker is then typed by it, `Tracker<StatusOf<C>>`, and
+   * a snapshot of another channel throws `invalid_snapshot`. A custom
+   * lifecycle given here need not be repeated in `channels`.
+   */
+  readonly channel?: C;
   /** The clock for the restored tracker; default `Date.now`. */
   readonly now?: () => number;
 }
@@ -405,13 +412,20 @@ function fail(message: string): never {
  * it never returns an illegal tracker. A bad `options` throws
  * `invalid_argument`.
  *
+ * With `options.channel`, the tracker is typed by that channel and a
+ * snapshot of another channel is refused.
+ *
  * @example
- * const t = restoreTracker(await db.load(messageId))
+ * const t = restoreTracker(await db.load(messageId), { channel: 'sms' }) // Tracker<SmsStatus>
  * t.apply(report)
  * await db.save(messageId, JSON.stringify(t))
  */
+export function restoreTracker<C extends ChannelRef>(json: unknown, options: RestoreOptions<C> & { readonly channel: C }): Tracker<StatusOf<C>>;
+export function restoreTracker(json: unknown, options?: RestoreOptions): Tracker;
 export function restoreTracker(json: unknown, options: RestoreOptions = {}): Tracker {
-  const channels = readChannels(options);
+  const expected = options?.channel === undefined ? undefined : lifecycleOf(options.channel as unknown);
+  if (options?.channel !== undefined && expected === undefined) throw badArgument(`channel must be a channel name or a compiled lifecycle, got ${show(options.channel)}`);
+  const channels = expected === undefined ? readChannels(options) : [expected, ...readChannels(options)];
   const now = readClock(options.now);
   let data: unknown = json;
   if (typeof json === 'string') {
@@ -422,7 +436,11 @@ export function restoreTracker(json: unknown, options: RestoreOptions = {}): Tra
     }
   }
   try {
-    return new MessageTracker(readSnapshot(data, channels, now));
+    const state = readSnapshot(data, channels, now);
+    if (expected !== undefined && state.lifecycle !== expected) {
+      throw new SnapshotProblem(`the snapshot is of channel ${show(state.lifecycle.name)}, not ${show(expected.name)}`);
+    }
+    return new MessageTracker(state);
   } catch (error) {
     if (error instanceof SnapshotProblem) throw new LifecycleError('invalid_snapshot', `invalid tracker snapshot: ${error.message}`);
     throw error;
