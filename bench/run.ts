@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const table = render(rows);
   console.log(table);
   const postgres = benchPostgres();
+  benchWebhooks();
   if (!smoke) writeReport(table, postgres);
 }
 
@@ -73,6 +74,20 @@ async function main(): Promise<void> {
  * PostgreSQL is available: server binaries to start a throwaway cluster from,
  * or DATABASE_URL. It writes docs/benchmarks-postgres.md itself.
  */
+/**
+ * The webhook load test (bench/webhooks.ts, its own processes and server),
+ * when PostgreSQL is available; it writes its figures into docs/webhooks.md.
+ */
+function benchWebhooks(): void {
+  if (process.env.DATABASE_URL === undefined && findServerBinaries() === undefined) {
+    console.log('\nWebhook load test: skipped, no server binaries and no DATABASE_URL.');
+    return;
+  }
+  const args = [require.resolve('ts-node/dist/bin.js'), path.join(__dirname, 'webhooks.ts'), ...(smoke ? ['--smoke'] : [])];
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`bench/webhooks.ts failed with exit code ${String(result.status)}`);
+}
+
 function benchPostgres(): string {
   if (process.env.DATABASE_URL === undefined && findServerBinaries() === undefined) {
     console.log('\nPostgreSQL store: skipped, no server binaries and no DATABASE_URL.');

@@ -16,3 +16,4 @@ export { startExpirySweeper, type ExpirySweeper, type SweeperOptions } from './s
 export type { SqlClient, SqlResult } from './client';
 export type { DelayOptions } from './delays';
 export type { StatsOptions } from './stats';
+export { createPostgresReplayCache, type PostgresReplayCache, type PostgresReplayCacheOptions } from './replay-cache';

@@ -10,7 +10,7 @@ export const SES = defineMapping({
   fn: 'fromSes',
   provider: 'Amazon SES',
   channel: 'email',
-  fields: ['eventType or notificationType', 'bounce.bounceType', 'bounce.bounceSubType'],
+  fields: ['eventType or notificationType', 'bounce.bounceType or complaint.complaintSubType', 'bounce.bounceSubType'],
   reference: 'https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html',
   rows: [
     { match: ['Send'], outcome: 'SUBMITTED' },
@@ -26,6 +26,11 @@ export const SES = defineMapping({
     { match: ['Open'], outcome: 'OPEN' },
     { match: ['Click'], outcome: 'CLICKED' },
     { match: ['Complaint'], outcome: 'side_event', note: 'spam complaint' },
+    {
+      match: ['Complaint', 'OnAccountSuppressionList'],
+      outcome: 'DROPPED',
+      note: 'not a complaint: SES accepted the message but did not try to send it (account-level suppression list)',
+    },
     { match: ['Subscription'], outcome: 'side_event', note: 'subscription preferences changed' },
     { match: ['Received'], outcome: 'unmapped', note: 'inbound mail' },
   ],
@@ -60,7 +65,9 @@ function unwrapSns(payload: unknown): unknown {
  * notification (`notificationType`), or either one inside an SNS envelope
  * (`{ Type: 'Notification', Message: '<json>' }`). `messageId` is
  * `mail.messageId`; `id` is the bounce's or complaint's `feedbackId`; `at` is
- * the type's own timestamp, else `mail.timestamp`. Never throws.
+ * the type's own timestamp, else `mail.timestamp`. A Complaint is a side
+ * event, except with `complaintSubType: 'OnAccountSuppressionList'`: SES
+ * did not try to send the message, which is DROPPED. Never throws.
  *
  * @example
  * fromSes({ eventType: 'Bounce', mail: { messageId: '0100…' }, bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', timestamp: '2026-01-01T00:00:00.000Z' } })
@@ -81,6 +88,10 @@ export const fromSes: (payload: unknown) => ProviderResult<'email'> = guarded('f
     if (detailObject === undefined) throw new Malformed('a Bounce without its bounce object');
     values.push(text(detailObject, 'bounceType'));
     const sub = optionalText(detailObject, 'bounceSubType');
+    if (sub !== undefined) values.push(sub);
+  } else if (type === 'Complaint' && detailObject !== undefined) {
+    // AWS reports a send suppressed by the account-level list as a Complaint with this subtype.
+    const sub = optionalText(detailObject, 'complaintSubType');
     if (sub !== undefined) values.push(sub);
   }
   return outcome(SES, values, { messageId, id, at });

@@ -1,5 +1,5 @@
 import { Malformed, accept, defineMapping, guarded, own, record, reject, type ProviderResult } from './result';
-import { isoFromCompact } from './time';
+import { isoFromSmppDate } from './time';
 
 /**
  * SMPP delivery receipt `stat` (SMPP 3.4 Appendix B) → catalog status (SMS).
@@ -59,6 +59,16 @@ function parseReceipt(input: string): Receipt {
   return { fields };
 }
 
+/** A receipt text, or `undefined` for text that is not one (or not a well-formed one). */
+function parseOptionalReceipt(input: string): Receipt | undefined {
+  try {
+    return parseReceipt(input);
+  } catch (error) {
+    if (error instanceof Malformed) return undefined;
+    throw error;
+  }
+}
+
 function messageState(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' && /^\d{1,2}$/.test(value.trim()) ? Number(value) : value;
@@ -74,10 +84,13 @@ function messageState(value: unknown): string | undefined {
  * err:… text:…`) or an object with the PDU's `short_message` (a string or
  * `{ message }`), and the optional TLVs `message_state` (1–9) and
  * `receipted_message_id`. Field names and `stat` are read in any letter case;
- * `text` may be missing. `at` is the done date (10 or 12 digits) read as UTC,
- * since the receipt carries no zone; an impossible date is
- * `malformed_payload`, and so is a `message_state` that contradicts `stat`.
- * The TLV message id wins over the text's `id` (the text may truncate it).
+ * `text` may be missing. `at` is the done date read as UTC, since the
+ * receipt carries no zone (`YYMMDDhhmm`, `YYMMDDhhmmss`, `YYYYMMDDhhmm` or
+ * `YYYYMMDDhhmmss`); a date that cannot be read leaves `at` out and its text
+ * in `detail`, and never costs the status. A `message_state` that
+ * contradicts `stat` is `malformed_payload`. The TLV message id wins over
+ * the text's `id` (the text may truncate it); with both TLVs, a
+ * `short_message` that is not receipt text is ignored.
  * Never throws.
  *
  * @example
@@ -100,7 +113,10 @@ export const fromSmppReceipt: (payload: unknown) => ProviderResult<'sms'> = guar
     }
   }
   if (textPart !== undefined && textPart !== null && typeof textPart !== 'string') throw new Malformed('short_message must be text');
-  const receipt = typeof textPart === 'string' && textPart.trim() !== '' ? parseReceipt(textPart) : undefined;
+  // Some SMSCs put other text in short_message and the receipt in the TLVs
+  // alone: with both TLVs, a text that is not a receipt is not read.
+  const tlvsSuffice = tlvState !== undefined && typeof tlvId === 'string';
+  const receipt = typeof textPart === 'string' && textPart.trim() !== '' ? (tlvsSuffice ? parseOptionalReceipt(textPart) : parseReceipt(textPart)) : undefined;
   if (receipt === undefined && tlvState === undefined) throw new Malformed('neither a receipt text nor a message_state TLV');
 
   const textStat = receipt?.fields.get('stat')?.toUpperCase();
@@ -113,9 +129,11 @@ export const fromSmppReceipt: (payload: unknown) => ProviderResult<'sms'> = guar
   const messageId = (typeof tlvId === 'string' ? tlvId : undefined) ?? receipt?.fields.get('id');
   if (messageId === undefined || messageId === '') throw new Malformed('the receipt has no message id');
   const done = receipt?.fields.get('done date');
-  const at = done === undefined ? undefined : isoFromCompact(done, 'done date');
+  // A date in a vendor's own layout must not cost a clear status: the status stays, the time goes, its text goes to detail.
+  const at = done === undefined ? undefined : isoFromSmppDate(done);
   const err = receipt?.fields.get('err');
-  const detail = err === undefined || err === '' ? stat : `${stat} err:${err}`;
+  const unread = done !== undefined && at === undefined ? ` (done date ${JSON.stringify(done.slice(0, 32))} unreadable)` : '';
+  const detail = (err === undefined || err === '' ? stat : `${stat} err:${err}`) + unread;
 
   const row = SMPP.lookup([stat]);
   if (row === undefined) return reject('unmapped_status', `fromSmppReceipt: stat ${JSON.stringify(stat.slice(0, 16))} is not an SMPP message state`, messageId, detail);

@@ -1,6 +1,15 @@
+export {
+  createWebhookHandler,
+  type WebhookEntryResult,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
+  type WebhookRejection,
+  type WebhookStore,
+} from './handler';
 export { verifyInfobip, type InfobipVerifyOptions } from './infobip';
 export { verifyMailgun, type MailgunVerifyOptions } from './mailgun';
 export { verifyPostmark, type PostmarkVerifyOptions } from './postmark';
+export { toNodeListener, type NodeListener } from './node';
 export { createMemoryReplayCache, type MemoryReplayCacheOptions } from './replay-cache';
 export { verifySendGrid, type SendGridVerifyOptions } from './sendgrid';
 export { isSnsUrl, verifySns, type SnsVerifyOptions } from './sns';

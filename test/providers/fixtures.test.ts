@@ -12,7 +12,8 @@ interface Expect {
   code?: string;
   messageId?: string;
   id?: string;
-  at?: string;
+  /** `null`: the event must have no time. */
+  at?: string | null;
   detail?: string;
 }
 interface Fixture {
@@ -40,7 +41,8 @@ function check(result: ProviderResult, expected: Expect, channel: string): void 
     expect(result).toMatchObject({ ok: true, event: { channel, status: expected.status } });
     if (!result.ok) return;
     for (const key of ['messageId', 'id', 'at', 'detail'] as const) {
-      if (expected[key] !== undefined) expect(result.event[key]).toBe(expected[key]);
+      if (expected[key] === null) expect(result.event).not.toHaveProperty(key);
+      else if (expected[key] !== undefined) expect(result.event[key]).toBe(expected[key]);
     }
   } else {
     expect(result).toMatchObject({ ok: false, code: expected.code });

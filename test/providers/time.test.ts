@@ -1,5 +1,5 @@
 import { Malformed } from '../../src/providers/result';
-import { isoFromCompact, isoFromEpochMs, isoFromText, isoFromUnixSeconds } from '../../src/providers/time';
+import { isoFromCompact, isoFromEpochMs, isoFromSmppDate, isoFromText, isoFromUnixSeconds } from '../../src/providers/time';
 
 describe('isoFromCompact (SMPP done date, Vonage scts), read as UTC', () => {
   test.each([
@@ -45,4 +45,20 @@ test('isoFromUnixSeconds keeps milliseconds of a fractional time', () => {
 test('isoFromEpochMs refuses what reconcile could not read back', () => {
   expect(isoFromEpochMs(1686975103470, 'e')).toBe('2023-06-17T04:11:43.470Z');
   for (const bad of [-1, 8.64e15, NaN, '1', null]) expect(() => isoFromEpochMs(bad, 'e')).toThrow(Malformed);
+});
+
+describe('isoFromSmppDate (SMPP receipt done date): four layouts, never throws', () => {
+  test.each([
+    ['1601010101', '2016-01-01T01:01:00.000Z'],
+    ['190608165237', '2019-06-08T16:52:37.000Z'],
+    ['202611301201', '2026-11-30T12:01:00.000Z'],
+    ['20240229120105', '2024-02-29T12:01:05.000Z'],
+    // Both twelve-digit readings are real dates: YYMMDDhhmmss is read first.
+    ['120101010203', '2012-01-01T01:02:03.000Z'],
+  ])('%s → %s', (input, expected) => expect(isoFromSmppDate(input)).toBe(expected));
+
+  test.each(['1602300101', '1613010100', '20260431000000', '202613010000', '16010101000', '2026-11-30', '', '1601010101 ', '１６０１０１０１０１'])(
+    '%j gives no time',
+    (input) => expect(isoFromSmppDate(input)).toBeUndefined(),
+  );
 });
