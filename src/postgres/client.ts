@@ -8,13 +8,17 @@ export interface SqlResult {
 /**
  * The little a store needs from a database connection. `pg` (`Pool`,
  * `Client`) and PGlite instances are adapted automatically; anything else
- * that has this shape can be passed as is.
+ * can be passed as is if it has `query(text, params)` that runs one
+ * PostgreSQL statement with `$1…` parameters and resolves to `{ rows }`
+ * (rows as objects keyed by column name, `text[]` columns as arrays).
+ * `exec` is optional: without it, `migrate()` sends its statements as one
+ * `DO` block through `query` (with no parameters).
  */
 export interface SqlClient {
   /** Runs one parameterised statement. `name` lets a driver keep it prepared. */
   query(text: string, params: readonly unknown[], name?: string): Promise<SqlResult>;
   /** Runs several statements without parameters, atomically when the driver allows it. */
-  exec(text: string): Promise<void>;
+  exec?(text: string): Promise<void>;
 }
 
 type Queryable = { query: (...args: never[]) => unknown };
@@ -29,7 +33,7 @@ function hasMethod<K extends string>(value: unknown, key: K): value is Record<K,
  */
 export function toSqlClient(db: unknown): SqlClient {
   if (!hasMethod(db, 'query')) {
-    throw new LifecycleError('invalid_argument', 'createPostgresStore needs a pg Pool or Client, a PGlite instance, or an object with query(text, params)');
+    throw new LifecycleError('invalid_argument', 'createPostgresStore needs a pg Pool or Client, a PGlite instance, or an object with query(text, params) that runs one statement and resolves to { rows }');
   }
   const q = db as Queryable;
   if (hasMethod(db, 'exec') && hasMethod(db, 'query') && !hasMethod(db, 'connect')) {
@@ -57,12 +61,8 @@ export function toSqlClient(db: unknown): SqlClient {
       },
     };
   }
-  const generic = db as unknown as Partial<SqlClient> & { query: SqlClient['query'] };
-  return {
-    query: (text, params, name) => generic.query(text, params, name),
-    exec: async (text) => {
-      if (typeof generic.exec === 'function') await generic.exec(text);
-      else await generic.query(text, []);
-    },
-  };
+  const generic = db as unknown as SqlClient;
+  return typeof generic.exec === 'function'
+    ? { query: (text, params, name) => generic.query(text, params, name), exec: (text) => (generic.exec as (text: string) => Promise<void>)(text) }
+    : { query: (text, params, name) => generic.query(text, params, name) };
 }

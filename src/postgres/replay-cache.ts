@@ -95,14 +95,15 @@ RETURNING true AS fresh`;
   return {
     table,
     async migrate() {
-      await client.exec(
-        [
-          `SELECT pg_advisory_xact_lock(${lockKey(table)})`,
-          ...(schema === undefined ? [] : [`CREATE SCHEMA IF NOT EXISTS ${schema}`]),
-          `CREATE TABLE IF NOT EXISTS ${table} (key text PRIMARY KEY, expires_at timestamptz NOT NULL)`,
-          `CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at)`,
-        ].join(';\n'),
-      );
+      const statements = [
+        `SELECT pg_advisory_xact_lock(${lockKey(table)})`,
+        ...(schema === undefined ? [] : [`CREATE SCHEMA IF NOT EXISTS ${schema}`]),
+        `CREATE TABLE IF NOT EXISTS ${table} (key text PRIMARY KEY, expires_at timestamptz NOT NULL)`,
+        `CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at)`,
+      ];
+      // A client with only query(text, params) runs them as one DO block, as the store's migrate does.
+      if (client.exec !== undefined) await client.exec(statements.join(';\n'));
+      else await client.query(`DO $dl_migrate$\nBEGIN\n${statements.map((st) => `EXECUTE $dl_step$${st}$dl_step$;`).join('\n')}\nEND\n$dl_migrate$`, []);
     },
     async seen(key, ttlMs) {
       if (typeof key !== 'string' || key === '') throw new LifecycleError('invalid_argument', 'replay cache: key must be a non-empty string');

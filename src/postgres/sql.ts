@@ -14,6 +14,10 @@ export interface TableNames {
   readonly deadlineIndex: string;
   /** Schema-qualified, quoted name of the single-report function. */
   readonly applyFunction: string;
+  /** Schema-qualified, quoted name of the batch function. */
+  readonly batchFunction: string;
+  /** Schema-qualified, quoted side-events table. */
+  readonly sideEvent: string;
   /** The quoted schema, when one was given. */
   readonly schema: string | undefined;
 }
@@ -39,6 +43,8 @@ export function tableNames(schema: string | undefined, prefix: string): TableNam
     eventIndex: identifier(`${prefix}transition_event`, 'index'),
     deadlineIndex: identifier(`${prefix}status_deadline`, 'index'),
     applyFunction: qualify(`${prefix}apply_timed`),
+    batchFunction: qualify(`${prefix}apply_batch`),
+    sideEvent: qualify(`${prefix}side_event`),
     schema: q,
   };
 }
@@ -79,6 +85,24 @@ function textArray(values: readonly string[]): string {
  * `backfill` (see {@link backfillSql}) gives its timed rows their deadline.
  */
 export function migrationSql(names: TableNames, lifecycles: readonly CompiledLifecycle[] = []): string {
+  return migrationStatements(names, lifecycles).join(';\n');
+}
+
+/**
+ * The migration as one statement: a `DO` block that runs each statement of
+ * {@link migrationSql} with `EXECUTE`, in one transaction (so the advisory
+ * lock holds to the end). It is what a client that offers only
+ * `query(text, params)` runs, since a parameterised query takes one statement.
+ */
+export function migrationBlockSql(names: TableNames, lifecycles: readonly CompiledLifecycle[] = []): string {
+  const statements = migrationStatements(names, lifecycles);
+  for (const statement of statements) {
+    if (statement.includes('$dl_step$') || statement.includes('$dl_migrate$')) throw new Error('delivery-lifecycle: a migration statement contains a reserved quote tag');
+  }
+  return `DO $dl_migrate$\nBEGIN\n${statements.map((st) => `EXECUTE $dl_step$${st}$dl_step$;`).join('\n')}\nEND\n$dl_migrate$`;
+}
+
+function migrationStatements(names: TableNames, lifecycles: readonly CompiledLifecycle[]): string[] {
   const { status: s, transition: t } = names;
   return [
     `SELECT pg_advisory_xact_lock(${lockKey(s)})`,
@@ -121,7 +145,19 @@ $delivery_lifecycle$`,
     `ALTER TABLE ${s} ADD COLUMN IF NOT EXISTS registered_at timestamptz`,
     `CREATE INDEX IF NOT EXISTS ${names.deadlineIndex} ON ${s} (deadline) WHERE deadline IS NOT NULL`,
     applyEventFunctionSql(names),
-  ].join(';\n');
+    applyBatchFunctionSql(names),
+    // Side events (a spam complaint, an unsubscribe): kept once per provider event id, per message.
+    `CREATE TABLE IF NOT EXISTS ${names.sideEvent} (
+  message_id text NOT NULL,
+  event_id text NOT NULL,
+  provider text,
+  kind varchar(${MAX_DETAIL_LENGTH}),
+  detail varchar(${MAX_DETAIL_LENGTH}),
+  at timestamptz,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (message_id, event_id)
+)`,
+  ];
 }
 
 /**
@@ -180,193 +216,25 @@ function lockKey(text: string): number {
 }
 
 /**
- * The rows of the decision table for some channels, generated from the
- * compiled tables: one row per pair (from, to) that may move a message
- * forward, i.e. a legal transition or a skipped (early) report, with the path
- * it records (implied statuses, then `to`). Every other pair is absent and so
- * never writes.
+ * Records a side event unless the message already has one with that
+ * provider event id. $1 message id, $2 event id, $3 provider, $4 kind, $5
+ * detail, $6 time (epoch ms). Returns how many rows it inserted (0 or 1).
  */
-function stepRows(lifecycles: readonly CompiledLifecycle[]): string[] {
-  const rows: string[] = [];
-  for (const lifecycle of lifecycles) {
-    const { size: n, statuses, relation, implied } = lifecycle;
-    for (let from = 0; from < n; from++) {
-      for (let to = 0; to < n; to++) {
-        const rel = relation[from * n + to];
-        if (rel !== Relation.legal && rel !== Relation.skipped) continue;
-        const path = [...implied[from * n + to].map((id) => statuses[id]), statuses[to]];
-        rows.push(
-          `(${literal(lifecycle.name)}, ${literal(statuses[from])}, ${literal(statuses[to])}, ${rel === Relation.skipped}, ${textArray(path)})`,
-        );
-      }
-    }
-  }
-  return rows;
+export function recordSideEventSql(names: TableNames): string {
+  return `WITH ins AS (
+  INSERT INTO ${names.sideEvent} (message_id, event_id, provider, kind, detail, at)
+  VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::float8 IS NULL THEN NULL ELSE to_timestamp($6::float8 / 1000.0) END)
+  ON CONFLICT (message_id, event_id) DO NOTHING
+  RETURNING 1
+)
+SELECT count(*)::int AS inserted FROM ins`;
 }
 
-/**
- * The one statement behind `applyMany`. Parameters: $1 message ids, $2
- * channel names, $3 statuses, $4 provider event ids, $5 event times (epoch
- * ms), all arrays in arrival order, $6 true for the tolerant policy, $7 the
- * store's clock (epoch ms), $8 the delays (ms) of every timer of the
- * statement's channels, in the order of the generated timer table (used for
- * messages recorded by this statement). In one statement it
- *
- * 1. locks the batch's existing rows (`FOR UPDATE`, in message-id order, so
- *    concurrent batches cannot deadlock on them) and reads their latest
- *    committed version;
- * 2. folds each message's events in order over the decision table (a
- *    recursive CTE): before each event, a timer whose deadline is at or
- *    before $7 fires (one per event, as the tracker does); duplicate provider
- *    ids (earlier in the batch, or already in the history) and pairs without
- *    a step row change nothing; a status change sets `since` (the report's
- *    time, else $7) and the new status's deadline;
- * 3. unless a stored row belongs to another channel, updates the moved rows,
- *    inserts the new ones (a plain INSERT: losing a first-insert race raises
- *    a unique violation, the whole statement rolls back and the caller
- *    retries) and appends the history, timer and implied rows included;
- * 4. returns, per event, the status it met (after any timer) and whether it
- *    was a duplicate id, from which the caller rebuilds the exact
- *    `applyStatus` result.
- *
- * A provider id committed by a concurrent writer after this statement's
- * snapshot is caught by the unique index (unique violation → retry), so an
- * event is never recorded twice.
- */
-export function applySql(names: TableNames, lifecycles: readonly CompiledLifecycle[]): string {
-  const { status: s, transition: t } = names;
-  const channelRows = lifecycles.map(
-    (l) => `(${literal(l.name)}, ${literal(l.statuses[l.initial])}, ${textArray(l.statuses)})`,
-  );
-  const steps = stepRows(lifecycles);
-  const stepTable =
-    steps.length > 0
-      ? `step(channel, from_status, to_status, skipped, path) AS (VALUES\n  ${steps.join(',\n  ')})`
-      : `step(channel, from_status, to_status, skipped, path) AS (SELECT NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::text[] WHERE false)`;
-  return `WITH RECURSIVE
-lifecycle(channel, initial, statuses) AS (VALUES
-  ${channelRows.join(',\n  ')}),
-${stepTable},
-${timerTable(lifecycles)},
-clock(now) AS (SELECT to_timestamp($7::float8 / 1000.0)),
-ev AS (
-  SELECT e.message_id, e.channel, e.status, e.event_id, e.ord, e.detail,
-         CASE WHEN e.at_ms IS NULL THEN NULL ELSE to_timestamp(e.at_ms / 1000.0) END AS at,
-         row_number() OVER (PARTITION BY e.message_id ORDER BY e.ord) AS k,
-         e.event_id IS NOT NULL AND EXISTS (
-           SELECT 1 FROM ${t} h WHERE h.message_id = e.message_id AND h.event_id = e.event_id) AS known
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $9::text[])
-       WITH ORDINALITY AS e(message_id, channel, status, event_id, at_ms, detail, ord)
-),
-cur AS (
-  SELECT r.message_id, r.channel, r.status, r.version, r.since, r.deadline, r.delays
-  FROM ${s} r WHERE r.message_id = ANY ($1::text[])
-  ORDER BY r.message_id FOR UPDATE
-),
-start AS (
-  SELECT m.message_id, m.channel, c.channel AS stored_channel, c.message_id IS NOT NULL AS stored,
-         coalesce(c.status, l.initial) AS status, coalesce(c.version, 0) AS version, l.statuses,
-         CASE WHEN c.message_id IS NULL THEN k.now ELSE c.since END AS since,
-         CASE WHEN c.message_id IS NULL
-              THEN (SELECT min(k.now + ($8::float8[])[tm.g] * interval '1 millisecond') FROM timer tm
-                    WHERE tm.channel = m.channel AND tm.from_status = l.initial)
-              ELSE c.deadline END AS deadline,
-         coalesce(c.delays, ARRAY(SELECT ($8::float8[])[tm.g] FROM timer tm WHERE tm.channel = m.channel ORDER BY tm.idx)) AS delays
-  FROM (SELECT DISTINCT message_id, channel FROM ev) m
-  JOIN lifecycle l ON l.channel = m.channel
-  CROSS JOIN clock k
-  LEFT JOIN cur c ON c.message_id = m.message_id
-),
-bad AS (SELECT 1 FROM start WHERE stored AND stored_channel <> channel),
-fold(message_id, k, status, seen, from_status, dup, path, fired, fired_at, since, deadline, delays) AS (
-  SELECT message_id, 0::bigint, status, ARRAY[]::text[], NULL::text, false, NULL::text[], NULL::text, NULL::timestamptz,
-         since, deadline, delays FROM start
-  UNION ALL
-  SELECT f.message_id, e.k, coalesce(d.path[cardinality(d.path)], x.status),
-         CASE WHEN e.event_id IS NULL THEN f.seen ELSE f.seen || e.event_id END,
-         x.status, z.dup, d.path, x.fired, x.fired_at,
-         CASE WHEN d.path[cardinality(d.path)] <> x.status THEN coalesce(e.at, k.now) ELSE x.since END,
-         CASE WHEN d.path[cardinality(d.path)] <> x.status
-              THEN (SELECT min(coalesce(e.at, k.now) + f.delays[tm.idx] * interval '1 millisecond') FROM timer tm
-                    WHERE tm.channel = e.channel AND tm.from_status = d.path[cardinality(d.path)])
-              ELSE x.deadline END,
-         f.delays
-  FROM fold f
-  JOIN ev e ON e.message_id = f.message_id AND e.k = f.k + 1
-  CROSS JOIN clock k
-  -- The timer due by the clock fires before the event is decided (the earliest one, as the tracker picks it).
-  CROSS JOIN LATERAL (
-    SELECT coalesce(w.to_status, f.status) AS status,
-           CASE WHEN w.to_status IS NOT NULL THEN f.status END AS fired,
-           CASE WHEN w.to_status IS NOT NULL THEN f.deadline END AS fired_at,
-           CASE WHEN w.to_status IS NOT NULL THEN f.deadline ELSE f.since END AS since,
-           CASE WHEN w.to_status IS NOT NULL
-                THEN (SELECT min(f.deadline + f.delays[tn.idx] * interval '1 millisecond') FROM timer tn
-                      WHERE tn.channel = e.channel AND tn.from_status = w.to_status)
-                ELSE f.deadline END AS deadline
-    FROM (SELECT (SELECT tm.to_status FROM timer tm
-                  WHERE f.deadline <= k.now AND tm.channel = e.channel AND tm.from_status = f.status
-                  ORDER BY f.delays[tm.idx], tm.idx LIMIT 1) AS to_status) w
-  ) x
-  CROSS JOIN LATERAL (SELECT e.known OR coalesce(e.event_id = ANY (f.seen), false)) AS z(dup)
-  LEFT JOIN step d ON NOT z.dup AND d.channel = e.channel AND d.from_status = x.status
-                  AND d.to_status = e.status AND (NOT d.skipped OR $6::boolean)
-),
-hrow AS (
-  SELECT f.message_id, f.k, 0::bigint AS j, f.fired AS from_status, f.from_status AS to_status, false AS implied,
-         NULL::text AS event_id, f.fired_at AS at, true AS timer, NULL::text AS detail
-  FROM fold f WHERE f.fired IS NOT NULL
-  UNION ALL
-  SELECT f.message_id, f.k, p.j,
-         CASE WHEN p.j = 1 THEN f.from_status ELSE f.path[p.j - 1] END,
-         p.status, p.j < cardinality(f.path),
-         CASE WHEN p.j = cardinality(f.path) THEN e.event_id END,
-         CASE WHEN p.j = cardinality(f.path) THEN e.at END,
-         false,
-         CASE WHEN p.j = cardinality(f.path) THEN e.detail END
-  FROM fold f
-  JOIN ev e ON e.message_id = f.message_id AND e.k = f.k
-  CROSS JOIN LATERAL unnest(f.path) WITH ORDINALITY AS p(status, j)
-  WHERE f.path IS NOT NULL
-),
-hist AS (
-  SELECT h.message_id, (st.version + row_number() OVER (PARTITION BY h.message_id ORDER BY h.k, h.j))::int AS seq,
-         h.from_status, h.to_status, h.implied, h.event_id, h.at, h.timer, h.detail
-  FROM hrow h JOIN start st ON st.message_id = h.message_id
-),
-changed AS (
-  SELECT st.message_id, st.channel, st.stored, n.status, n.version, lf.since, lf.deadline, lf.delays,
-         ARRAY(SELECT (SELECT count(*) FROM hist h WHERE h.message_id = st.message_id AND h.to_status = x.status)::int
-               FROM unnest(st.statuses) WITH ORDINALITY AS x(status, i) ORDER BY x.i) AS bump
-  FROM start st
-  JOIN (SELECT DISTINCT ON (h.message_id) h.message_id, h.to_status AS status, h.seq AS version
-        FROM hist h ORDER BY h.message_id, h.seq DESC) n ON n.message_id = st.message_id
-  JOIN (SELECT DISTINCT ON (f.message_id) f.message_id, f.since, f.deadline, f.delays
-        FROM fold f ORDER BY f.message_id, f.k DESC) lf ON lf.message_id = st.message_id
-  WHERE NOT EXISTS (SELECT 1 FROM bad)
-),
-upd AS (
-  UPDATE ${s} r
-  SET status = c.status, version = c.version, updated_at = now(), since = c.since, deadline = c.deadline,
-      delays = c.delays,
-      counts = ARRAY(SELECT a + b FROM unnest(r.counts, c.bump) WITH ORDINALITY AS u(a, b, i) ORDER BY u.i)
-  FROM changed c
-  WHERE r.message_id = c.message_id AND c.stored
-),
-ins AS (
-  INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
-  SELECT message_id, channel, status, bump, version, since, deadline, delays FROM changed WHERE NOT stored ORDER BY message_id
-),
-rec AS (
-  INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, timer, detail)
-  SELECT message_id, seq, from_status, to_status, implied, event_id, at, timer, detail FROM hist
-  WHERE NOT EXISTS (SELECT 1 FROM bad)
-)
-SELECT e.ord::int AS ord, f.from_status, f.dup, f.path IS NOT NULL AS applied, st.stored_channel
-FROM fold f
-JOIN ev e ON e.message_id = f.message_id AND e.k = f.k
-JOIN start st ON st.message_id = f.message_id
-ORDER BY e.ord`;
+/** Reads one message's side events, oldest recorded first. $1 message id. */
+export function sideEventsSql(names: TableNames): string {
+  return `SELECT event_id, provider, kind, detail, recorded_at,
+  CASE WHEN at IS NULL THEN NULL ELSE (extract(epoch FROM at) * 1000)::float8 END AS at_ms
+FROM ${names.sideEvent} WHERE message_id = $1 ORDER BY recorded_at, event_id`;
 }
 
 /** Reads one message's row. $1 message id. */
@@ -587,6 +455,336 @@ LOOP
 END LOOP;
 END
 $delivery_lifecycle$`;
+}
+
+/**
+ * The batch function behind `applyMany`, created by `migrate()`. Like the
+ * single-report function it holds the mechanism and no rules: the decision
+ * tables of the batch's channels arrive as parameters (see
+ * {@link batchTables}), so one function serves every channel. One call is
+ * one statement: one round trip, atomic (all or nothing).
+ *
+ * 1. Numbers the batch's distinct messages in message-id order and, per
+ *    item, finds the previous item with the same provider event id.
+ * 2. Locks the batch's stored rows `FOR UPDATE` in message-id order (one
+ *    statement), so two batches never wait on each other in a cycle.
+ * 3. Probes the history for the items' provider ids, in a snapshot taken
+ *    after the locks: an id a concurrent writer recorded is seen.
+ * 4. Folds the items in input order in PL/pgSQL over arrays: per item, a
+ *    timer due by the clock fires first (as `apply` does); a provider id
+ *    already recorded, or decided earlier in the batch, is a duplicate; a
+ *    message stored (or created earlier in the batch) under another channel
+ *    gives that item a `c` answer and changes nothing; otherwise the decision
+ *    table decides, and an applied report adds its implied and own rows.
+ * 5. Writes every changed stored row with one UPDATE, every new row with one
+ *    INSERT, and every history row with one INSERT, all from arrays.
+ *
+ * Returns one text per item, in input order, coded as the single-report
+ * function's ({@link decodeApplyEvent}). A new message inserted by a
+ * concurrent writer meanwhile trips the primary key: the call rolls back
+ * whole and the caller re-runs it.
+ */
+function applyBatchFunctionSql(names: TableNames): string {
+  const { status: s, transition: t } = names;
+  return `CREATE OR REPLACE FUNCTION ${names.batchFunction}(
+  p_mid text[], p_ch int[], p_to int[], p_ev text[], p_at float8[], p_detail text[],
+  p_tolerant boolean, p_now_ms float8,
+  p_ch_names text[], p_ch_n int[], p_ch_sbase int[], p_ch_init int[], p_ch_rbase int[], p_ch_tbase int[], p_ch_tn int[],
+  p_st text[], p_rel int[], p_imp_start int[], p_imp_len int[], p_imp int[],
+  p_tm_from int[], p_tm_to int[], p_delays float8[])
+RETURNS text[]
+LANGUAGE plpgsql VOLATILE
+AS $delivery_lifecycle$
+DECLARE
+  v_now timestamptz := to_timestamp(p_now_ms / 1000.0);
+  n_items int := cardinality(p_mid);
+  v_mids text[];
+  v_slot int[];
+  v_prev int[];
+  v_known boolean[];
+  v_decided boolean[];
+  v_res text[];
+  -- per slot (distinct message, in message-id order)
+  s_ch int[];          -- channel index; 0 not stored; -1 stored under a channel outside the batch
+  s_chname text[];
+  s_stored boolean[];  -- the row existed before the batch
+  s_dirty boolean[];
+  s_status int[];      -- local status id, 1-based
+  s_ver int[];
+  s_cbase int[];
+  s_dbase int[];
+  s_since timestamptz[];
+  s_deadline timestamptz[];
+  v_counts int[] := ARRAY[]::int[];
+  v_delays float8[] := ARRAY[]::float8[];
+  -- history rows
+  h_mid text[] := ARRAY[]::text[];
+  h_seq int[] := ARRAY[]::int[];
+  h_from text[] := ARRAY[]::text[];
+  h_to text[] := ARRAY[]::text[];
+  h_implied boolean[] := ARRAY[]::boolean[];
+  h_ev text[] := ARRAY[]::text[];
+  h_at timestamptz[] := ARRAY[]::timestamptz[];
+  h_timer boolean[] := ARRAY[]::boolean[];
+  h_detail text[] := ARRAY[]::text[];
+  nh int := 0;
+  n_slots int;
+  r record;
+  i int; j int; k int; sl int; c int; n int; sb int; st int; fresh boolean; cb int; db int; tb int; tn int;
+  v_best int; v_to int; v_rel int; v_dup boolean; v_at timestamptz; v_len int; v_start int; v_from int;
+BEGIN
+  SELECT array_agg(x.m ORDER BY x.m) INTO v_mids FROM (SELECT DISTINCT u.m FROM unnest(p_mid) AS u(m)) x;
+  n_slots := cardinality(v_mids);
+  SELECT array_agg(x.r ORDER BY x.o), array_agg(x.prev ORDER BY x.o) INTO v_slot, v_prev
+  FROM (SELECT u.o, dense_rank() OVER (ORDER BY u.m)::int AS r,
+               CASE WHEN u.ev IS NULL THEN NULL ELSE lag(u.o) OVER (PARTITION BY u.m, u.ev ORDER BY u.o) END::int AS prev
+        FROM unnest(p_mid, p_ev) WITH ORDINALITY AS u(m, ev, o)) x;
+  s_ch := array_fill(0, ARRAY[n_slots]);
+  s_chname := array_fill(NULL::text, ARRAY[n_slots]);
+  s_stored := array_fill(false, ARRAY[n_slots]);
+  s_dirty := array_fill(false, ARRAY[n_slots]);
+  s_status := array_fill(0, ARRAY[n_slots]);
+  s_ver := array_fill(0, ARRAY[n_slots]);
+  s_cbase := array_fill(0, ARRAY[n_slots]);
+  s_dbase := array_fill(0, ARRAY[n_slots]);
+  s_since := array_fill(NULL::timestamptz, ARRAY[n_slots]);
+  s_deadline := array_fill(NULL::timestamptz, ARRAY[n_slots]);
+  FOR r IN
+    SELECT u.i::int AS i, x.channel, x.status, x.version, x.counts, x.since, x.deadline, x.delays
+    FROM unnest(v_mids) WITH ORDINALITY AS u(m, i) JOIN ${s} x ON x.message_id = u.m
+    ORDER BY x.message_id FOR UPDATE OF x
+  LOOP
+    s_stored[r.i] := true;
+    c := array_position(p_ch_names, r.channel);
+    IF c IS NULL THEN
+      s_ch[r.i] := -1;
+      s_chname[r.i] := r.channel;
+      CONTINUE;
+    END IF;
+    s_ch[r.i] := c;
+    s_chname[r.i] := r.channel;
+    n := p_ch_n[c];
+    sb := p_ch_sbase[c];
+    s_status[r.i] := array_position(p_st[sb + 1 : sb + n], r.status);
+    s_ver[r.i] := r.version;
+    s_cbase[r.i] := cardinality(v_counts);
+    v_counts := v_counts || r.counts;
+    s_dbase[r.i] := cardinality(v_delays);
+    tb := p_ch_tbase[c];
+    v_delays := v_delays || coalesce(r.delays, p_delays[tb + 1 : tb + p_ch_tn[c]]);
+    s_since[r.i] := r.since;
+    s_deadline[r.i] := r.deadline;
+  END LOOP;
+  v_known := array_fill(false, ARRAY[n_items]);
+  FOR i IN
+    SELECT u.o::int FROM unnest(p_mid, p_ev) WITH ORDINALITY AS u(m, ev, o)
+    WHERE u.ev IS NOT NULL AND EXISTS (SELECT 1 FROM ${t} h WHERE h.message_id = u.m AND h.event_id = u.ev)
+  LOOP
+    v_known[i] := true;
+  END LOOP;
+  v_decided := array_fill(false, ARRAY[n_items]);
+  v_res := array_fill(NULL::text, ARRAY[n_items]);
+  FOR i IN 1 .. n_items LOOP
+    sl := v_slot[i];
+    c := p_ch[i];
+    IF s_ch[sl] <> 0 AND s_ch[sl] <> c THEN
+      v_res[i] := 'c' || s_chname[sl];
+      CONTINUE;
+    END IF;
+    n := p_ch_n[c];
+    sb := p_ch_sbase[c];
+    tb := p_ch_tbase[c];
+    tn := p_ch_tn[c];
+    fresh := s_ch[sl] = 0;
+    IF fresh THEN
+      -- Not stored (yet): the channel's initial status, as a first apply finds it.
+      s_status[sl] := p_ch_init[c];
+      s_ver[sl] := 0;
+      s_cbase[sl] := cardinality(v_counts);
+      v_counts := v_counts || array_fill(0, ARRAY[n]);
+      s_dbase[sl] := cardinality(v_delays);
+      v_delays := v_delays || p_delays[tb + 1 : tb + tn];
+      s_since[sl] := v_now;
+      s_deadline[sl] := NULL;
+      FOR k IN 1 .. tn LOOP
+        IF p_tm_from[tb + k] = s_status[sl] AND (s_deadline[sl] IS NULL OR v_now + v_delays[s_dbase[sl] + k] * interval '1 millisecond' < s_deadline[sl]) THEN
+          s_deadline[sl] := v_now + v_delays[s_dbase[sl] + k] * interval '1 millisecond';
+        END IF;
+      END LOOP;
+    END IF;
+    cb := s_cbase[sl];
+    db := s_dbase[sl];
+    st := s_status[sl];
+    IF s_deadline[sl] <= v_now THEN
+      -- The status's timer is due by the clock: the earliest one fires before the report is decided.
+      v_best := NULL;
+      FOR k IN 1 .. tn LOOP
+        IF p_tm_from[tb + k] = st AND (v_best IS NULL OR v_delays[db + k] < v_delays[db + v_best]) THEN
+          v_best := k;
+        END IF;
+      END LOOP;
+      IF v_best IS NOT NULL THEN
+        v_to := p_tm_to[tb + v_best];
+        nh := nh + 1;
+        s_ver[sl] := s_ver[sl] + 1;
+        h_mid[nh] := p_mid[i]; h_seq[nh] := s_ver[sl]; h_from[nh] := p_st[sb + st]; h_to[nh] := p_st[sb + v_to];
+        h_implied[nh] := false; h_ev[nh] := NULL; h_at[nh] := s_deadline[sl]; h_timer[nh] := true; h_detail[nh] := NULL;
+        v_counts[cb + v_to] := v_counts[cb + v_to] + 1;
+        s_since[sl] := s_deadline[sl];
+        st := v_to;
+        s_status[sl] := st;
+        s_deadline[sl] := NULL;
+        FOR k IN 1 .. tn LOOP
+          IF p_tm_from[tb + k] = st AND (s_deadline[sl] IS NULL OR s_since[sl] + v_delays[db + k] * interval '1 millisecond' < s_deadline[sl]) THEN
+            s_deadline[sl] := s_since[sl] + v_delays[db + k] * interval '1 millisecond';
+          END IF;
+        END LOOP;
+        s_dirty[sl] := true;
+      END IF;
+    END IF;
+    v_dup := v_known[i];
+    j := v_prev[i];
+    WHILE NOT v_dup AND j IS NOT NULL LOOP
+      v_dup := v_decided[j];
+      j := v_prev[j];
+    END LOOP;
+    v_decided[i] := true;
+    IF v_dup THEN
+      v_res[i] := 'd' || p_st[sb + st];
+    ELSE
+      v_to := p_to[i];
+      v_rel := CASE WHEN v_to IS NULL THEN 0 ELSE p_rel[p_ch_rbase[c] + (st - 1) * n + v_to] END;
+      IF v_rel = 1 OR (v_rel = 2 AND p_tolerant) THEN
+        v_res[i] := 'a' || p_st[sb + st];
+        v_start := p_imp_start[p_ch_rbase[c] + (st - 1) * n + v_to];
+        v_len := p_imp_len[p_ch_rbase[c] + (st - 1) * n + v_to];
+        v_from := st;
+        v_at := CASE WHEN p_at[i] IS NULL THEN NULL ELSE to_timestamp(p_at[i] / 1000.0) END;
+        FOR k IN 1 .. v_len + 1 LOOP
+          j := CASE WHEN k <= v_len THEN p_imp[v_start + k] ELSE v_to END;
+          nh := nh + 1;
+          s_ver[sl] := s_ver[sl] + 1;
+          h_mid[nh] := p_mid[i]; h_seq[nh] := s_ver[sl]; h_from[nh] := p_st[sb + v_from]; h_to[nh] := p_st[sb + j];
+          h_implied[nh] := k <= v_len; h_timer[nh] := false;
+          IF k <= v_len THEN
+            h_ev[nh] := NULL; h_at[nh] := NULL; h_detail[nh] := NULL;
+          ELSE
+            h_ev[nh] := p_ev[i]; h_at[nh] := v_at; h_detail[nh] := p_detail[i];
+          END IF;
+          v_counts[cb + j] := v_counts[cb + j] + 1;
+          v_from := j;
+        END LOOP;
+        IF v_to <> st THEN
+          s_since[sl] := coalesce(v_at, v_now);
+          s_deadline[sl] := NULL;
+          FOR k IN 1 .. tn LOOP
+            IF p_tm_from[tb + k] = v_to AND (s_deadline[sl] IS NULL OR s_since[sl] + v_delays[db + k] * interval '1 millisecond' < s_deadline[sl]) THEN
+              s_deadline[sl] := s_since[sl] + v_delays[db + k] * interval '1 millisecond';
+            END IF;
+          END LOOP;
+        END IF;
+        s_status[sl] := v_to;
+        s_dirty[sl] := true;
+      ELSE
+        v_res[i] := 'n' || p_st[sb + st];
+      END IF;
+    END IF;
+    IF fresh AND s_dirty[sl] THEN
+      s_ch[sl] := c;
+      s_chname[sl] := p_ch_names[c];
+    END IF;
+  END LOOP;
+  UPDATE ${s} x
+  SET status = u.status, version = u.ver, counts = v_counts[u.cb + 1 : u.cb + u.n], updated_at = now(),
+      since = u.since, deadline = u.deadline, delays = v_delays[u.db + 1 : u.db + u.tn]
+  FROM (SELECT v_mids[q] AS m, p_st[p_ch_sbase[s_ch[q]] + s_status[q]] AS status, s_ver[q] AS ver, s_cbase[q] AS cb,
+               p_ch_n[s_ch[q]] AS n, s_dbase[q] AS db, p_ch_tn[s_ch[q]] AS tn, s_since[q] AS since, s_deadline[q] AS deadline
+        FROM generate_series(1, n_slots) AS q WHERE s_dirty[q] AND s_stored[q]) u
+  WHERE x.message_id = u.m;
+  INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
+  SELECT v_mids[q], p_ch_names[s_ch[q]], p_st[p_ch_sbase[s_ch[q]] + s_status[q]],
+         v_counts[s_cbase[q] + 1 : s_cbase[q] + p_ch_n[s_ch[q]]], s_ver[q], s_since[q], s_deadline[q],
+         v_delays[s_dbase[q] + 1 : s_dbase[q] + p_ch_tn[s_ch[q]]]
+  FROM generate_series(1, n_slots) AS q WHERE s_dirty[q] AND NOT s_stored[q] ORDER BY 1;
+  IF nh > 0 THEN
+    INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, timer, detail)
+    SELECT * FROM unnest(h_mid, h_seq, h_from, h_to, h_implied, h_ev, h_at, h_timer, h_detail);
+  END IF;
+  RETURN v_res;
+END
+$delivery_lifecycle$`;
+}
+
+/**
+ * Calls the batch function; the parameters are {@link applyBatchFunctionSql}'s, in order.
+ *
+ * @example
+ * callApplyBatchSql(tableNames(undefined, 'delivery_')) // 'SELECT "delivery_apply_batch"($1, …, $23) AS r'
+ */
+export function callApplyBatchSql(names: TableNames): string {
+  return `SELECT ${names.batchFunction}(${Array.from({ length: 23 }, (_, i) => `$${i + 1}`).join(', ')}) AS r`;
+}
+
+/**
+ * The decision tables of some channels, flattened for the batch function:
+ * per channel (1-based, in the given order) its status count, offsets into
+ * the flat status list, the relation matrix (0 nothing applies, 1 legal, 2
+ * skipped, by (from - 1) * n + to, 1-based local ids), the implied path of
+ * every pair (start and length in the flat implied list), and its timers
+ * (from and to as local ids, offset and count).
+ */
+export interface BatchTables {
+  readonly names: string[];
+  readonly n: number[];
+  readonly sbase: number[];
+  readonly init: number[];
+  readonly rbase: number[];
+  readonly tbase: number[];
+  readonly tn: number[];
+  readonly statuses: string[];
+  readonly rel: number[];
+  readonly impStart: number[];
+  readonly impLen: number[];
+  readonly imp: number[];
+  readonly timerFrom: number[];
+  readonly timerTo: number[];
+}
+
+/**
+ * Flattens the decision tables of `lifecycles` (in the given order, channel i
+ * being index i + 1 in the batch function) into {@link BatchTables}.
+ *
+ * @example
+ * batchTables([lifecycleOf('email'), lifecycleOf('sms')]).names // ['email', 'sms']
+ */
+export function batchTables(lifecycles: readonly CompiledLifecycle[]): BatchTables {
+  const out: BatchTables = { names: [], n: [], sbase: [], init: [], rbase: [], tbase: [], tn: [], statuses: [], rel: [], impStart: [], impLen: [], imp: [], timerFrom: [], timerTo: [] };
+  for (const l of lifecycles) {
+    const { size: n, statuses, relation, implied } = l;
+    out.names.push(l.name);
+    out.n.push(n);
+    out.sbase.push(out.statuses.length);
+    out.init.push(l.initial + 1);
+    out.rbase.push(out.rel.length);
+    out.tbase.push(out.timerFrom.length);
+    out.tn.push(l.timers.length);
+    out.statuses.push(...statuses);
+    for (let from = 0; from < n; from++) {
+      for (let to = 0; to < n; to++) {
+        const rel = relation[from * n + to];
+        out.rel.push(rel === Relation.legal ? 1 : rel === Relation.skipped ? 2 : 0);
+        const path = rel === Relation.legal || rel === Relation.skipped ? implied[from * n + to] : [];
+        out.impStart.push(out.imp.length);
+        out.impLen.push(path.length);
+        out.imp.push(...path.map((id) => id + 1));
+      }
+    }
+    for (const tm of l.timers) {
+      out.timerFrom.push(tm.from + 1);
+      out.timerTo.push(tm.to + 1);
+    }
+  }
+  return out;
 }
 
 /**

@@ -9,7 +9,7 @@ import { perLifecycle } from '../internal/memo';
 import { checkDelayNames, givenDelays, resolveDelays, type DelayOptions } from './delays';
 import type { DeliveryReport } from '../report/model';
 import type { StatsOptions } from './stats';
-import { applySql, arrayLiteral, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationSql, registerSql, tableNames, type TableNames } from './sql';
+import { arrayLiteral, batchTables, callApplyBatchSql, callApplyOneSql, decodeApplyEvent, decisionColumn, expireDueSql, getSql, historySql, migrationBlockSql, migrationSql, recordSideEventSql, registerSql, sideEventsSql, tableNames, type TableNames } from './sql';
 
 export interface PostgresStoreOptions {
   /** Schema for the tables (created by `migrate`); default: the connection's search_path. */
@@ -83,6 +83,52 @@ export interface BatchItem<C extends ChannelRef = ChannelRef> {
   readonly event: StoreEvent;
 }
 
+/**
+ * An item of {@link PostgresStore.applyMany} whose message is stored (or was
+ * created earlier in the same batch) under another channel: that item changes
+ * nothing, and the rest of the batch is applied. (`apply` throws
+ * `LifecycleError('invalid_argument')` for the same mistake.)
+ */
+export interface ChannelMismatch {
+  readonly outcome: 'rejected';
+  readonly code: 'channel_mismatch';
+  /** The channel the item named. */
+  readonly channel: string;
+  /** The channel the message is stored under. */
+  readonly storedChannel: string;
+  readonly implied: readonly never[];
+  readonly message: string;
+}
+
+/** What {@link PostgresStore.applyMany} answers per item: what `apply` would, or a {@link ChannelMismatch}. */
+export type BatchResult<S extends string = string> = ApplyResult<S> | ChannelMismatch;
+
+/** A side event for {@link PostgresStore.recordSideEvent}. Text fields are cut to 200 code points. */
+export interface SideEvent {
+  /** The provider's event id (or one derived from the request): a side event is kept once per id and message. */
+  readonly id: string;
+  /** Which provider sent it, e.g. `'postmark'`. */
+  readonly provider?: string;
+  /** What it is, in your words or the mapper's code, e.g. `'spam_complaint'`. */
+  readonly kind?: string;
+  /** The provider's own words, e.g. a `ProviderRejection`'s `detail` (`"Bounce/SpamComplaint"`). */
+  readonly detail?: string;
+  /** When it happened: Date, epoch ms or ISO 8601. */
+  readonly at?: Date | number | string;
+}
+
+/** A side event as {@link PostgresStore.sideEvents} returns it. */
+export interface StoredSideEvent {
+  readonly id: string;
+  readonly provider?: string;
+  readonly kind?: string;
+  readonly detail?: string;
+  /** Epoch ms, when it was given. */
+  readonly at?: number;
+  /** When the store recorded it. */
+  readonly recordedAt: Date;
+}
+
 /** A message's stored state. */
 export interface StoredMessage<S extends string = string> {
   readonly messageId: string;
@@ -144,9 +190,20 @@ export interface PostgresStore {
   /**
    * Applies a batch in order, in one statement (one round trip, all or
    * nothing); results in input order, each what `apply` would have returned
-   * at that point.
+   * at that point, except that a provider event id decided earlier in the
+   * same batch is a `duplicate` (as in `reconcile`), and an item whose
+   * message is stored under another channel is a {@link ChannelMismatch}
+   * (the other items are applied). Malformed items, an unknown channel or a
+   * bad option throw `LifecycleError` before anything is written.
+   *
+   * @example
+   * const [a, b] = await store.applyMany([
+   *   { messageId: 'm-1', channel: 'sms', event: { status: 'SUBMITTED', id: 'e1' } },
+   *   { messageId: 'm-1', channel: 'sms', event: { status: 'DELIVERED', id: 'e2' } },
+   * ]);
+   * // a.outcome === 'applied', b.outcome === 'applied'
    */
-  applyMany(items: readonly BatchItem[], options?: StoreApplyOptions): Promise<ApplyResult[]>;
+  applyMany(items: readonly BatchItem[], options?: StoreApplyOptions): Promise<BatchResult[]>;
   /**
    * Records a message when it is sent: a row at the channel's initial status
    * (no history), so that it exists for the store before any callback, with
@@ -182,8 +239,22 @@ export interface PostgresStore {
    * `LifecycleError` for bad options or an unknown channel.
    */
   stats(options?: StatsOptions): Promise<DeliveryReport>;
+  /**
+   * Keeps a side event of a message (a spam complaint, an unsubscribe: a
+   * provider callback that is no delivery status, `ProviderRejection` with
+   * code `side_event`), once per provider event id: the same id again is left
+   * as it is (`{ recorded: false }`). The message need not be stored. Throws
+   * `LifecycleError('invalid_event')` for a missing id or a malformed field.
+   *
+   * @example
+   * await store.recordSideEvent('msg-1', { id: 'evt-7', provider: 'postmark', kind: 'side_event', detail: 'SpamComplaint' });
+   * // { recorded: true }; again with id 'evt-7': { recorded: false }
+   */
+  recordSideEvent(messageId: string, event: SideEvent): Promise<{ readonly recorded: boolean }>;
+  /** The message's side events, in the order they were recorded (empty when none). */
+  sideEvents(messageId: string): Promise<StoredSideEvent[]>;
   /** The tables the store uses (quoted, schema-qualified). */
-  readonly tables: Readonly<Pick<TableNames, 'status' | 'transition'>>;
+  readonly tables: Readonly<Pick<TableNames, 'status' | 'transition' | 'sideEvent'>>;
 }
 
 /** A decision column as the array literals the statement takes. */
@@ -279,16 +350,21 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
   for (const channel of [...BUILT_IN, ...(options.channels ?? [])]) register(channel);
 
   // The statement text depends only on the set of channels in a call; keep one per set.
-  const statements = new Map<string, { text: string; name: string }>();
-  const statementFor = (lifecycles: readonly CompiledLifecycle[]) => {
+  const tableCache = new Map<string, string[]>();
+  /** The batch's channels' decision tables as the batch function's parameters, built once per set of channels. */
+  const tablesFor = (lifecycles: readonly CompiledLifecycle[]): string[] => {
     const key = lifecycles.map((l) => l.name).join('\u0000');
-    let statement = statements.get(key);
-    if (statement === undefined) {
-      const text = applySql(names, lifecycles);
-      statement = { text, name: `dl_apply_${hash(text)}` };
-      statements.set(key, statement);
+    let params = tableCache.get(key);
+    if (params === undefined) {
+      const t = batchTables(lifecycles);
+      params = [
+        arrayLiteral(t.names), arrayLiteral(t.n), arrayLiteral(t.sbase), arrayLiteral(t.init), arrayLiteral(t.rbase), arrayLiteral(t.tbase), arrayLiteral(t.tn),
+        arrayLiteral(t.statuses), arrayLiteral(t.rel), arrayLiteral(t.impStart), arrayLiteral(t.impLen), arrayLiteral(t.imp),
+        arrayLiteral(t.timerFrom), arrayLiteral(t.timerTo),
+      ];
+      tableCache.set(key, params);
     }
-    return statement;
+    return params;
   };
 
   const one = { text: callApplyOneSql(names), name: '' };
@@ -312,7 +388,10 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
     return lifecycles.map((l) => resolveDelays(l, given));
   };
 
-  const run = async (batch: Prepared, options: StoreApplyOptions | undefined): Promise<ApplyResult[]> => {
+  const batchCall = { text: callApplyBatchSql(names), name: '' };
+  batchCall.name = `dl_apply_batch_${hash(batchCall.text)}`;
+
+  const run = async (batch: Prepared, options: StoreApplyOptions | undefined, perItem: boolean): Promise<BatchResult[]> => {
     const tolerant = policyIsTolerant(options);
     const delays = delaysOf(batch.lifecycles, options);
     const at = now();
@@ -327,11 +406,18 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
         batch.messageIds[0], lifecycle.name, lifecycle.statuses[lifecycle.initial], p.statuses, ...column, status, batch.ids[0], batch.ats[0],
         p.timerFrom, p.timerTo, arrayLiteral(delays[0]), at, batch.details[0],
       ];
-      return results(batch, (await attempt(one, params)).map(decodeApplyEvent), options);
+      return results(batch, (await attempt(one, params)).map(decodeApplyEvent), options, perItem);
     }
-    const statement = statementFor(batch.lifecycles);
-    const params = [batch.messageIds, batch.channels, batch.statuses, batch.ids, batch.ats, tolerant, at, delays.flat(), batch.details];
-    return results(batch, await attempt(statement, params), options);
+    const tables = tablesFor(batch.lifecycles);
+    const index = new Map(batch.lifecycles.map((l, i) => [l.name, i + 1]));
+    const params = [
+      batch.messageIds,
+      batch.channels.map((name) => index.get(name) as number),
+      batch.statuses.map((status, i) => (status === null ? null : (batch.lifecycles[(index.get(batch.channels[i]) as number) - 1].ids.get(status) as number) + 1)),
+      batch.ids, batch.ats, batch.details, tolerant, at, ...tables, arrayLiteral(delays.flat()),
+    ];
+    const row = (await attempt(batchCall, params))[0];
+    return results(batch, (row.r as string[]).map((r) => decodeApplyEvent({ r })), options, perItem);
   };
 
   const sweeps = new Map<string, { text: string; name: string }>();
@@ -345,17 +431,59 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
     }
     return statement;
   };
+  const recordSide = { text: recordSideEventSql(names), name: '' };
+  recordSide.name = `dl_side_${hash(recordSide.text)}`;
+  const listSide = { text: sideEventsSql(names), name: '' };
+  listSide.name = `dl_sides_${hash(listSide.text)}`;
   const enroll = { text: registerSql(names), name: '' };
   enroll.name = `dl_register_${hash(enroll.text)}`;
 
   return {
-    tables: { status: names.status, transition: names.transition },
+    tables: { status: names.status, transition: names.transition, sideEvent: names.sideEvent },
     async migrate() {
-      await client.exec(migrationSql(names, [...registry.values()]));
+      const lifecycles = [...registry.values()];
+      if (client.exec !== undefined) await client.exec(migrationSql(names, lifecycles));
+      else await client.query(migrationBlockSql(names, lifecycles), []);
+    },
+    async recordSideEvent(messageId, event) {
+      checkMessageId(messageId);
+      if (typeof event !== 'object' || event === null) throw new LifecycleError('invalid_event', `a side event must be an object, got ${show(event)}`);
+      const { id, provider, kind, detail, at } = event;
+      if (typeof id !== 'string' || id.length === 0 || id.includes('\0') || Buffer.byteLength(id) > MAX_ID_BYTES) {
+        throw new LifecycleError('invalid_event', `a side event needs an id: a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(id)}`);
+      }
+      const text = (value: unknown, what: string): string | null => {
+        if (value === undefined) return null;
+        if (typeof value !== 'string' || value.includes('\0')) throw new LifecycleError('invalid_event', `${what} must be a string without NUL, got ${show(value)}`);
+        return cutDetail(value);
+      };
+      let atMs: number | null = null;
+      if (at !== undefined) {
+        const report = readReport({ status: 'side_event', at });
+        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
+          throw new LifecycleError('invalid_event', `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`);
+        }
+        atMs = report.at;
+      }
+      const params = [messageId, id, text(provider, 'provider'), text(kind, 'kind'), text(detail, 'detail'), atMs];
+      const row = (await attempt(recordSide, params))[0];
+      return { recorded: Number(row.inserted) === 1 };
+    },
+    async sideEvents(messageId) {
+      checkMessageId(messageId);
+      const rows = (await client.query(listSide.text, [messageId], listSide.name)).rows;
+      return rows.map((row) => {
+        const entry: { -readonly [K in keyof StoredSideEvent]: StoredSideEvent[K] } = { id: row.event_id as string, recordedAt: row.recorded_at as Date };
+        if (row.provider !== null && row.provider !== undefined) entry.provider = row.provider as string;
+        if (row.kind !== null && row.kind !== undefined) entry.kind = row.kind as string;
+        if (row.detail !== null && row.detail !== undefined) entry.detail = row.detail as string;
+        if (row.at_ms !== null && row.at_ms !== undefined) entry.at = Number(row.at_ms);
+        return entry;
+      });
     },
     async apply(messageId, channel, event, options) {
       const batch = prepare([{ messageId, channel, event }], register);
-      return (await run(batch, options))[0] as ApplyResult<StatusOf<typeof channel>>;
+      return (await run(batch, options, false))[0] as ApplyResult<StatusOf<typeof channel>>;
     },
     async applyMany(items, options) {
       if (!Array.isArray(items)) throw new LifecycleError('invalid_argument', `applyMany takes an array, got ${show(items)}`);
@@ -363,7 +491,7 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
         policyIsTolerant(options);
         return [];
       }
-      return run(prepare(items, register), options);
+      return run(prepare(items, register), options, true);
     },
     async get(messageId) {
       checkMessageId(messageId);
@@ -483,7 +611,6 @@ function checkMessageId(messageId: unknown): asserts messageId is string {
 /** Validates a whole batch before anything is sent: nothing is written unless every item is well formed. */
 function prepare(items: readonly BatchItem[], register: (channel: unknown) => CompiledLifecycle): Prepared {
   const batch: Prepared = { messageIds: [], channels: [], statuses: [], ids: [], ats: [], details: [], lifecycles: [], incoming: [] };
-  const channelOf = new Map<string, string>();
   items.forEach((item, index) => {
     if (typeof item !== 'object' || item === null) {
       throw new LifecycleError('invalid_argument', `item ${index} must be { messageId, channel, event }, got ${show(item)}`);
@@ -491,13 +618,6 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
     const { messageId, channel, event } = item;
     checkMessageId(messageId);
     const lifecycle = register(channel);
-    const seen = channelOf.get(messageId);
-    if (seen !== undefined && seen !== lifecycle.name) {
-      throw new LifecycleError('invalid_argument', `message ${show(messageId)} appears with channels ${show(seen)} and ${show(lifecycle.name)}`, {
-        channel: lifecycle.name,
-      });
-    }
-    channelOf.set(messageId, lifecycle.name);
     const report = readReport(typeof event === 'string' ? { status: event } : event);
     if (typeof report === 'string') {
       throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
@@ -527,25 +647,26 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
   return batch;
 }
 
-/** Rebuilds each event's `applyStatus` result from the status it met in the database. */
-function results(batch: Prepared, rows: readonly Record<string, unknown>[], options: ApplyOptions | undefined): ApplyResult[] {
+/**
+ * Rebuilds each event's `applyStatus` result from the status it met in the
+ * database. A message stored under another channel throws for `apply`
+ * (`perItem` false) and is that item's {@link ChannelMismatch} for `applyMany`.
+ */
+function results(batch: Prepared, rows: readonly Record<string, unknown>[], options: ApplyOptions | undefined, perItem: boolean): BatchResult[] {
   if (rows.length !== batch.messageIds.length) {
     throw new Error(`delivery-lifecycle: the store returned ${rows.length} results for ${batch.messageIds.length} events`);
   }
-  for (const [i, row] of rows.entries()) {
-    const stored = row.stored_channel as string | null;
-    if (stored !== null && stored !== undefined && stored !== batch.channels[i]) {
-      throw new LifecycleError(
-        'invalid_argument',
-        `message ${show(batch.messageIds[i])} is stored as ${show(stored)}, not ${show(batch.channels[i])}; nothing was written`,
-        { channel: batch.channels[i] },
-      );
-    }
-  }
   const byName = new Map(batch.lifecycles.map((l) => [l.name, l]));
   return rows.map((row, i) => {
+    const stored = row.stored_channel as string | null;
+    if (stored !== null && stored !== undefined) {
+      const message = `message ${show(batch.messageIds[i])} is stored as ${show(stored)}, not ${show(batch.channels[i])}`;
+      if (!perItem) throw new LifecycleError('invalid_argument', `${message}; nothing was written`, { channel: batch.channels[i] });
+      const mismatch: ChannelMismatch = { outcome: 'rejected', code: 'channel_mismatch', channel: batch.channels[i], storedChannel: stored, implied: [], message };
+      return mismatch;
+    }
     const lifecycle = byName.get(batch.channels[i]) as CompiledLifecycle;
-    const from = (row.from_status as string | null) ?? lifecycle.statuses[lifecycle.initial];
+    const from = row.from_status as string;
     if (row.dup === true) {
       const ignored: Ignored = {
         outcome: 'ignored',

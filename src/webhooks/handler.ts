@@ -18,7 +18,12 @@ import { VERIFIERS, type Verifier, type VerifyOptionsByProvider } from './verify
  */
 export interface WebhookStore {
   apply(messageId: string, channel: 'sms' | 'email', event: { status: string; id?: string; at?: string }): Promise<ApplyResult>;
-  applyMany(items: readonly { messageId: string; channel: 'sms' | 'email'; event: { status: string; id?: string; at?: string } }[]): Promise<ApplyResult[]>;
+  /** Per item: the decision, or a rejection of that item alone (e.g. `channel_mismatch`). */
+  applyMany(
+    items: readonly { messageId: string; channel: 'sms' | 'email'; event: { status: string; id?: string; at?: string } }[],
+  ): Promise<readonly (ApplyResult | { readonly outcome: 'rejected'; readonly code: string; readonly message: string })[]>;
+  /** When present, each side event (spam complaint, unsubscribe) is kept in the store, once per event id. */
+  recordSideEvent?(messageId: string, event: { id: string; provider?: string; kind?: string; detail?: string }): Promise<unknown>;
 }
 
 /** What happened to one event of a verified callback, as the response body lists it. */
@@ -326,6 +331,9 @@ async function apply(config: Config, entries: readonly Entry[]): Promise<Webhook
     const base = result.messageId === undefined ? {} : { messageId: result.messageId };
     if (result.code === 'side_event') {
       if (config.onSideEvent !== undefined) await config.onSideEvent(result, config.provider);
+      if (config.store?.recordSideEvent !== undefined && result.messageId !== undefined) {
+        await config.store.recordSideEvent(result.messageId, { id: fallbackId, provider: config.provider, kind: result.code, ...(result.detail === undefined ? {} : { detail: result.detail }) });
+      }
       results[index] = { ...base, outcome: 'side_event' };
       continue;
     }
@@ -340,7 +348,7 @@ async function apply(config: Config, entries: readonly Entry[]): Promise<Webhook
   } else if (events.length > 0) {
     const store = config.store as WebhookStore;
     const item = ({ event }: { event: ProviderEvent }) => ({ messageId: event.messageId, channel: event.channel, event: reportOf(event) });
-    let applied: (ApplyResult | LifecycleError)[];
+    let applied: readonly (Awaited<ReturnType<WebhookStore['applyMany']>>[number] | LifecycleError)[];
     try {
       applied = events.length === 1 ? [await store.apply(events[0].event.messageId, events[0].event.channel, reportOf(events[0].event))] : await store.applyMany(events.map(item));
     } catch (error) {
@@ -350,13 +358,14 @@ async function apply(config: Config, entries: readonly Entry[]): Promise<Webhook
         if (isLifecycleError(error)) applied = [error];
         else throw error;
       } else {
-        applied = [];
+        const each: (ApplyResult | LifecycleError)[] = [];
+        applied = each;
         for (const one of events) {
           try {
-            applied.push(await store.apply(one.event.messageId, one.event.channel, reportOf(one.event)));
+            each.push(await store.apply(one.event.messageId, one.event.channel, reportOf(one.event)));
           } catch (inner) {
             if (!isLifecycleError(inner)) throw inner;
-            applied.push(inner);
+            each.push(inner);
           }
         }
       }
@@ -371,7 +380,8 @@ async function apply(config: Config, entries: readonly Entry[]): Promise<Webhook
       if (outcome.outcome === 'rejected') {
         await notify(config, { kind: 'entry', code: outcome.code, message: outcome.message, messageId: event.messageId });
       }
-      const entry: { -readonly [K in keyof WebhookEntryResult]: WebhookEntryResult[K] } = { messageId: event.messageId, outcome: outcome.outcome, status: outcome.status };
+      const entry: { -readonly [K in keyof WebhookEntryResult]: WebhookEntryResult[K] } = { messageId: event.messageId, outcome: outcome.outcome };
+      if ('status' in outcome) entry.status = outcome.status;
       if (outcome.outcome !== 'applied') entry.code = outcome.code;
       results[index] = entry;
     }

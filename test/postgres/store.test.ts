@@ -14,7 +14,7 @@ import {
 } from '../../src';
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
 import { decodeApplyEvent } from '../../src/postgres/sql';
-import { checkMessage, deliveredStream, legalPath, pathTo, rng } from '../support/postgres';
+import { checkMessage, deliveredStream, legalPath, noMismatch, pathTo, rng } from '../support/postgres';
 import { CHANNEL_NAMES, MACHINES, classify, oracleFor } from '../support/oracle';
 import { CATALOG } from '../support/lifecycle-md';
 
@@ -63,7 +63,7 @@ describe('migrate', () => {
   test('honours schema and prefix, and refuses names that are not plain identifiers', async () => {
     const other = createPostgresStore(db, { schema: 'lifecycle_unit', tablePrefix: 'x_' });
     await other.migrate();
-    expect(other.tables).toEqual({ status: '"lifecycle_unit"."x_status"', transition: '"lifecycle_unit"."x_transition"' });
+    expect(other.tables).toEqual({ status: '"lifecycle_unit"."x_status"', transition: '"lifecycle_unit"."x_transition"', sideEvent: '"lifecycle_unit"."x_side_event"' });
     expect((await other.apply('m', 'sms', 'SUBMITTED')).outcome).toBe('applied');
     expect(await store.get('m')).toBeUndefined();
     expect(() => createPostgresStore(db, { tablePrefix: 'x"; DROP TABLE y; --' })).toThrow(/tablePrefix/);
@@ -144,7 +144,7 @@ describe('the store checked step by step against the independent xstate oracle (
           let status = oracle.initial;
           const events = picks.map((p, i) => ({ status: words[p % words.length], id: `o${i}` }) as StatusReport);
           const results = batched
-            ? await store.applyMany(events.map((event) => ({ messageId: id, channel, event })), { policy })
+            ? noMismatch(await store.applyMany(events.map((event) => ({ messageId: id, channel, event })), { policy }))
             : await events.reduce<Promise<ApplyResult[]>>(async (all, event) => [...(await all), await store.apply(id, channel, event, { policy })], Promise.resolve([]));
           for (const [i, event] of events.entries()) {
             const { code } = classify(channel, status, event.status);
@@ -256,29 +256,40 @@ describe('bad input is refused before anything is written', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
-  test('a message stored under another channel is refused, and the whole batch with it', async () => {
+  test('a message stored under another channel: apply throws, applyMany rejects that item only', async () => {
     const id = fresh('mismatch');
     const other = fresh('other');
     await store.apply(id, 'email', 'DELIVERED');
     const before = await rowCounts();
     await expectError(store.apply(id, 'sms', 'SUBMITTED'), 'invalid_argument');
-    await expectError(
-      store.applyMany([
-        { messageId: other, channel: 'sms', event: 'SUBMITTED' },
-        { messageId: id, channel: 'sms', event: 'SUBMITTED' },
-      ]),
-      'invalid_argument',
-    );
-    await expectError(
-      store.applyMany([
-        { messageId: other, channel: 'sms', event: 'SUBMITTED' },
-        { messageId: other, channel: 'email', event: 'DELIVERED' },
-      ]),
-      'invalid_argument',
-    );
     expect(await rowCounts()).toEqual(before);
-    expect(await store.get(other)).toBeUndefined();
-    expect((await store.get(id))?.status).toBe('DELIVERED');
+    const [first, second, third] = await store.applyMany([
+      { messageId: other, channel: 'sms', event: 'SUBMITTED' },
+      { messageId: id, channel: 'sms', event: { status: 'SUBMITTED', id: 'wrong' } },
+      { messageId: id, channel: 'email', event: 'OPEN' },
+    ]);
+    expect(first).toMatchObject({ outcome: 'applied', status: 'SUBMITTED' });
+    expect(second).toEqual({ outcome: 'rejected', code: 'channel_mismatch', channel: 'sms', storedChannel: 'email', implied: [], message: expect.stringContaining('email') });
+    expect(third).toMatchObject({ outcome: 'applied', from: 'DELIVERED', status: 'OPEN' });
+    expect((await store.get(other))?.status).toBe('SUBMITTED');
+    expect((await store.history(id)).map((h) => h.id)).not.toContain('wrong');
+    // Inside one batch, the first item that writes fixes the channel, as sequential applies would.
+    const fresh1 = fresh('mixed');
+    const fresh2 = fresh('mixed');
+    const mixed = await store.applyMany([
+      { messageId: fresh1, channel: 'sms', event: 'SUBMITTED' },
+      { messageId: fresh1, channel: 'email', event: 'DELIVERED' },
+      { messageId: fresh2, channel: 'sms', event: 'NOT-A-STATUS' },
+      { messageId: fresh2, channel: 'email', event: 'DELIVERED' },
+    ]);
+    expect(mixed.map((r) => [r.outcome, r.code ?? 'ok'])).toEqual([
+      ['applied', 'ok'],
+      ['rejected', 'channel_mismatch'],
+      ['rejected', 'unknown_status'],
+      ['applied', 'ok'],
+    ]);
+    expect((await store.get(fresh1))?.channel).toBe('sms');
+    expect((await store.get(fresh2))?.channel).toBe('email');
   });
 
   test('a statement that fails midway leaves the row and the history as they were', async () => {
@@ -370,5 +381,70 @@ describe('reads', () => {
     expect(await store.get('never-seen')).toBeUndefined();
     expect(await store.history('never-seen')).toEqual([]);
     await expectError(store.get(42 as never), 'invalid_argument');
+  });
+});
+
+describe('a client that offers only query(text, params)', () => {
+  test('migrates (one DO block), applies, reads and keeps side events', async () => {
+    const calls: string[] = [];
+    const queryOnly = {
+      query: async (text: string, params: readonly unknown[]) => {
+        calls.push(text);
+        return db.query<Record<string, unknown>>(text, [...params]);
+      },
+    };
+    const lean = createPostgresStore(queryOnly, { schema: 'query_only', now: () => CLOCK });
+    await lean.migrate();
+    await lean.migrate();
+    expect(calls.filter((c) => c.startsWith('DO $dl_migrate$'))).toHaveLength(2);
+    const tables = await db.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'query_only' ORDER BY 1`,
+    );
+    expect(tables.rows.map((r) => r.name)).toEqual(['delivery_side_event', 'delivery_status', 'delivery_transition']);
+    expect((await lean.apply('q-1', 'sms', 'SUBMITTED')).outcome).toBe('applied');
+    const many = await lean.applyMany([
+      { messageId: 'q-1', channel: 'sms', event: { status: 'DELIVERED', id: 'd' } },
+      { messageId: 'q-2', channel: 'email', event: 'OPEN' },
+    ]);
+    expect(many.map((r) => r.outcome)).toEqual(['applied', 'applied']);
+    expect((await lean.get('q-1'))?.status).toBe('DELIVERED');
+    expect((await lean.history('q-2')).map((h) => h.status)).toEqual(['DELIVERED', 'OPEN']);
+    expect(await lean.recordSideEvent('q-2', { id: 's1', detail: 'SpamComplaint' })).toEqual({ recorded: true });
+    expect((await lean.sideEvents('q-2')).map((e) => e.detail)).toEqual(['SpamComplaint']);
+    expect(await store.get('q-1')).toBeUndefined();
+  });
+});
+
+describe('side events', () => {
+  test('are kept once per provider event id, per message, with their fields', async () => {
+    const id = fresh('side');
+    const other = fresh('side');
+    expect(await store.sideEvents(id)).toEqual([]);
+    const complaint = { id: 'pm-1', provider: 'postmark', kind: 'side_event', detail: 'Bounce/SpamComplaint', at: '2023-11-14T22:13:20.000Z' };
+    expect(await store.recordSideEvent(id, complaint)).toEqual({ recorded: true });
+    expect(await store.recordSideEvent(id, { ...complaint, detail: 'changed' })).toEqual({ recorded: false });
+    expect(await store.recordSideEvent(id, { id: 'pm-2', detail: 'x'.repeat(300) })).toEqual({ recorded: true });
+    // The same provider id on another message is that message's own.
+    expect(await store.recordSideEvent(other, { id: 'pm-1' })).toEqual({ recorded: true });
+    const kept = await store.sideEvents(id);
+    expect(kept.map(({ recordedAt, ...rest }) => (expect(recordedAt).toBeInstanceOf(Date), rest))).toEqual([
+      { id: 'pm-1', provider: 'postmark', kind: 'side_event', detail: 'Bounce/SpamComplaint', at: Date.parse('2023-11-14T22:13:20.000Z') },
+      { id: 'pm-2', detail: 'x'.repeat(200) },
+    ]);
+    expect((await store.sideEvents(other)).map((e) => e.id)).toEqual(['pm-1']);
+    // A side event does not touch the message's status or history.
+    expect(await store.get(id)).toBeUndefined();
+  });
+
+  test('bad input is a typed error and writes nothing', async () => {
+    const id = fresh('side');
+    await expectError(store.recordSideEvent(id, { id: '' }), 'invalid_event');
+    await expectError(store.recordSideEvent(id, {} as never), 'invalid_event');
+    await expectError(store.recordSideEvent(id, null as never), 'invalid_event');
+    await expectError(store.recordSideEvent(id, { id: 'a', detail: 42 } as never), 'invalid_event');
+    await expectError(store.recordSideEvent(id, { id: 'a', at: 'yesterday' }), 'invalid_event');
+    await expectError(store.recordSideEvent(id, { id: 'a\0b' }), 'invalid_event');
+    await expectError(store.recordSideEvent('', { id: 'a' }), 'invalid_argument');
+    expect(await store.sideEvents(id)).toEqual([]);
   });
 });

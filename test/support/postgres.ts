@@ -1,5 +1,6 @@
 import { lifecycleOf, type ChannelRef, type CompiledLifecycle, type StatusReport } from '../../src';
-import type { PostgresStore } from '../../src/postgres';
+import type { BatchResult, PostgresStore } from '../../src/postgres';
+import type { ApplyResult } from '../../src';
 import type { AnyStateMachine } from 'xstate';
 import { MACHINES, oracleFor } from './oracle';
 
@@ -122,4 +123,10 @@ export async function checkMessage(store: PostgresStore, messageId: string, cust
   if (JSON.stringify(counts) !== JSON.stringify(tally)) problems.push(`${messageId}: counts ${JSON.stringify(row.counts)} vs history ${JSON.stringify(tally)}`);
   if (Object.keys(row.counts).length !== oracle.statuses.length) problems.push(`${messageId}: counts name ${Object.keys(row.counts).join(', ')}`);
   return problems;
+}
+
+/** `applyMany`'s results where no item can be a channel mismatch: fails loudly if one is. */
+export function noMismatch(results: readonly BatchResult[]): ApplyResult[] {
+  for (const r of results) if (r.code === 'channel_mismatch') throw new Error(`unexpected channel mismatch: ${r.message}`);
+  return results as ApplyResult[];
 }

@@ -5,6 +5,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { createPostgresStore, type PostgresStore } from '../../src/postgres';
+import { createWebhookHandler } from '../../src/webhooks';
 import { answerProblems, storeProblems } from '../support/webhook-e2e';
 import { callbacks, flaky, forgeries, listener, plan, postAll, secrets, startServer } from '../support/webhook-scenario';
 import { rng, shuffle } from '../support/postgres';
@@ -40,3 +41,29 @@ test('120 messages over HTTP: every genuine callback counted once, forged ones r
     await server.close();
   }
 }, 120_000);
+
+test('with a store: side events are kept once per event id, and a channel mismatch spoils only its own entry', async () => {
+  const handler = createWebhookHandler({ provider: 'sendgrid', verify: false, store });
+  await store.apply('side-sms', 'sms', 'SUBMITTED');
+  const batch = JSON.stringify([
+    { event: 'delivered', sg_message_id: 'side-a', sg_event_id: 'e1', timestamp: 1700000000 },
+    { event: 'spamreport', sg_message_id: 'side-b', sg_event_id: 'e2', timestamp: 1700000001 },
+    { event: 'delivered', sg_message_id: 'side-sms', sg_event_id: 'e3', timestamp: 1700000002 },
+  ]);
+  const send = () => handler(new Request('https://hooks.example.com/sendgrid', { method: 'POST', headers: { 'content-type': 'application/json' }, body: batch }));
+  const first = await send();
+  expect(first.status).toBe(200);
+  const results = ((await first.json()) as { results: { outcome: string; code?: string }[] }).results;
+  expect(results.map((r) => [r.outcome, r.code])).toEqual([
+    ['applied', undefined],
+    ['side_event', undefined],
+    ['rejected', 'channel_mismatch'],
+  ]);
+  // The provider retries the same request: nothing is counted twice.
+  expect((await send()).status).toBe(200);
+  const kept = await store.sideEvents('side-b');
+  expect(kept).toHaveLength(1);
+  expect(kept[0]).toMatchObject({ provider: 'sendgrid', kind: 'side_event' });
+  expect((await store.get('side-a'))?.status).toBe('DELIVERED');
+  expect((await store.get('side-sms'))?.status).toBe('SUBMITTED');
+});
