@@ -28,7 +28,9 @@ export type UsageErrorCode =
   /** A channel definition (or machine) that breaks the lifecycle rules. */
   | 'invalid_definition'
   /** An option or argument of the wrong type or range. */
-  | 'invalid_argument';
+  | 'invalid_argument'
+  /** A feature's optional peer dependency (e.g. `@viz-js/viz` for SVG) is not installed; the message names it. */
+  | 'missing_dependency';
 
 /** Every code a {@link LifecycleError} may carry. */
 export type LifecycleErrorCode = TransitionCode | UsageErrorCode;

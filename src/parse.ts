@@ -12,6 +12,17 @@ const foldedOf = perLifecycle((lifecycle: CompiledLifecycle) => {
 });
 
 /**
+ * The exact vocabulary name `input` spells in any letter case, with
+ * surrounding blanks (applicable or not), or `undefined`: the rule of
+ * {@link parseStatus}, without throwing, for code that judges the name later.
+ *
+ * @example foldStatus(lifecycleOf('sms'), 'delivered') // 'DELIVERED'
+ */
+export function foldStatus(lifecycle: CompiledLifecycle, input: string): string | undefined {
+  return foldedOf(lifecycle).get(input.trim().toLowerCase());
+}
+
+/**
  * Reads a status from untrusted input: a status name in any letter case,
  * with surrounding blanks. The only function that normalises; the rest take
  * exact names. Throws `LifecycleError` with `unknown_channel`,

@@ -5,6 +5,7 @@ import { cutDetail, MAX_DETAIL_LENGTH } from './internal/detail';
 import { show } from './messages';
 import type { ApplyCode, ApplyOptions, ApplyResult, Policy } from './apply';
 import { readReport, stepReport, type SeenIds } from './step';
+import { foldStatus } from './parse';
 
 /** Options of {@link createReplay}. */
 export interface ReplayOptions {
@@ -20,8 +21,10 @@ export interface ReplayOptions {
   /** How many malformed lines and messages with rejected events the summary lists (all are counted). Default 100. */
   readonly maxListed?: number;
   /**
-   * The channels a line's `channel` may name (built-in names or compiled
-   * lifecycles, matched by their `name`). Default `['sms', 'email']`.
+   * Custom channels a line's `channel` may name, in addition to the built-in
+   * `sms` and `email` (compiled lifecycles or built-in names; one with a
+   * built-in's name replaces it), as in `restoreTracker` and the store.
+   * Channel names and statuses match in any letter case, as `parseStatus` reads them.
    */
   readonly channels?: readonly ChannelRef[];
   /**
@@ -185,11 +188,14 @@ export function createReplay(options: ReplayOptions = {}): Replay {
   }
   const maxSeen = positiveInteger(options.maxSeenIdsPerMessage, 'maxSeenIdsPerMessage', 32);
   const maxListed = positiveInteger(options.maxListed, 'maxListed', 100);
+  const custom: unknown = options.channels ?? [];
+  if (!Array.isArray(custom)) throw new LifecycleError('invalid_argument', `channels must be an array, got ${show(custom)}`);
+  // Keyed by the lower-cased name: channel names match in any letter case.
   const channels = new Map<string, CompiledLifecycle>();
-  for (const channel of options.channels ?? CHANNELS) {
-    const lifecycle = lifecycleOf(channel as unknown);
+  for (const channel of [...CHANNELS, ...(custom as unknown[])]) {
+    const lifecycle = lifecycleOf(channel);
     if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be channel names or compiled lifecycles, got ${show(channel)}`);
-    channels.set(lifecycle.name, lifecycle);
+    channels.set(lifecycle.name.toLowerCase(), lifecycle);
   }
   const applyOptions: ApplyOptions = { policy };
   const messages = new Map<string, MessageState>();
@@ -258,14 +264,17 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     }
     const channelName = event.channel;
     if (channelName === undefined) return bad(lineNumber, 'missing "channel"');
-    const lifecycle = typeof channelName === 'string' ? channels.get(channelName) : undefined;
+    const lifecycle = typeof channelName === 'string' ? (channels.get(channelName) ?? channels.get(channelName.trim().toLowerCase())) : undefined;
     if (lifecycle === undefined) return bad(lineNumber, `unknown channel ${show(channelName)}`);
-    const status = event.status;
-    if (typeof status !== 'string') {
-      return bad(lineNumber, status === undefined ? 'missing "status"' : `"status" must be a string, got ${show(status)}`);
+    const reported = event.status;
+    if (typeof reported !== 'string') {
+      return bad(lineNumber, reported === undefined ? 'missing "status"' : `"status" must be a string, got ${show(reported)}`);
     }
-    const report = readReport(event);
-    if (typeof report === 'string') return bad(lineNumber, report);
+    // Exact names take the fast path; any other spelling is read as parseStatus reads it.
+    const status = lifecycle.lookup.get(reported) === undefined ? (foldStatus(lifecycle, reported) ?? reported) : reported;
+    const read = readReport(event);
+    if (typeof read === 'string') return bad(lineNumber, read);
+    const report = status === reported ? read : { ...read, status };
     const detail = event.detail;
     if (detail !== undefined && typeof detail !== 'string') return bad(lineNumber, `"detail" must be a string, got ${show(detail)}`);
     let state = messages.get(id);
@@ -314,10 +323,10 @@ export function createReplay(options: ReplayOptions = {}): Replay {
 
   function summary(): ReplaySummary {
     const statuses: Record<string, Record<string, number>> = {};
-    for (const [name, lifecycle] of channels) {
+    for (const lifecycle of channels.values()) {
       const totals: Record<string, number> = {};
       for (const status of lifecycle.statuses) totals[status] = 0;
-      statuses[name] = totals;
+      statuses[lifecycle.name] = totals;
     }
     for (const state of messages.values()) statuses[state.lifecycle.name][state.status]++;
     return {

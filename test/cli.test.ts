@@ -62,7 +62,7 @@ describe('help and usage errors', () => {
   });
 
   test('an unknown channel is named in the error', () => {
-    expect(cli(['statuses', 'fax']).stderr).toMatch(/'fax'.*sms, email/);
+    expect(cli(['statuses', 'fax']).stderr).toMatch(/"fax".*sms, email/);
   });
 });
 

@@ -199,14 +199,23 @@ describe('createReplay', () => {
     expect(replay.summary()).toMatchObject({ lines: 1, events: 0, malformed: { count: 1 } });
   });
 
-  test('custom channels are named by their lifecycle name', () => {
+  test('custom channels add to the built-in ones (as in restoreTracker and the store) and are named by their lifecycle name', () => {
     const push = compileLifecycle(
       createMachine({ id: 'push', initial: 'QUEUED', states: { QUEUED: { on: { SHOWN: { target: 'SHOWN' } } }, SHOWN: { type: 'final' } } }),
     );
-    const summary = replayLines([line('p', 'push', 'SHOWN'), line('s', 'sms', 'SUBMITTED')], { channels: [push] });
-    expect(replayLines([line('s', 'sms', 'SUBMITTED')], { channels: ['sms', push] }).statuses.sms.SUBMITTED).toBe(1);
-    expect(summary.statuses).toEqual({ push: { QUEUED: 0, SHOWN: 1 } });
-    expect(summary.malformed.lines[0].reason).toBe('unknown channel sms');
+    const summary = replayLines([line('p', 'push', 'SHOWN'), line('s', 'sms', 'SUBMITTED'), line('e', 'email', 'SUBMITTED')], { channels: [push] });
+    expect(summary.malformed.count).toBe(0);
+    expect(summary.statuses.push).toEqual({ QUEUED: 0, SHOWN: 1 });
+    expect(summary.statuses.sms.SUBMITTED).toBe(1);
+    expect(summary.statuses.email.SUBMITTED).toBe(1);
+    expect(Object.keys(summary.statuses)).toEqual(['sms', 'email', 'push']);
+  });
+
+  test('channel names and statuses match in any letter case, as parseStatus reads them', () => {
+    const summary = replayLines([line('a', 'SMS', 'submitted'), line('a', 'Sms', ' Delivered '), line('b', 'email', 'sent')]);
+    expect(summary.statuses.sms.DELIVERED).toBe(1);
+    expect(summary.counts.applied.legal).toBe(2);
+    expect(summary.counts.rejected.unknown_status).toBe(1);
   });
 
   test('bad options throw LifecycleError(invalid_argument)', () => {

@@ -1,4 +1,4 @@
-import { lifecycleOf, type Channel } from '../catalog';
+import { lifecycleOf, type ChannelRef } from '../catalog';
 import type { CompiledLifecycle } from '../lifecycle';
 import { isLifecycleError } from '../errors';
 import { parseStatus } from '../parse';
@@ -33,8 +33,9 @@ export interface CheckOutput {
  *
  * @example check('email', 'SUBMITTED', 'OPEN', 'tolerant').decision // 'applied'
  */
-export function check(channel: Channel, from: string, to: string, policy: Policy): CheckOutput {
-  const lifecycle: CompiledLifecycle = lifecycleOf(channel);
+export function check(channelRef: ChannelRef, from: string, to: string, policy: Policy): CheckOutput {
+  const lifecycle: CompiledLifecycle = lifecycleOf(channelRef);
+  const channel = lifecycle.name;
   let exactFrom: string;
   let exactTo: string;
   try {
@@ -69,7 +70,7 @@ export function check(channel: Channel, from: string, to: string, policy: Policy
  *
  * @example runCheck(io, 'sms', 'DELIVERED', 'SUBMITTED', 'tolerant', false) // 0: a late report is ignored
  */
-export function runCheck(io: CliIo, channel: Channel, from: string, to: string, policy: Policy, json: boolean): number {
+export function runCheck(io: CliIo, channel: ChannelRef, from: string, to: string, policy: Policy, json: boolean): number {
   const result = check(channel, from, to, policy);
   if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {

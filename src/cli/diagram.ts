@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Channel } from '../catalog';
+import type { ChannelRef } from '../catalog';
 import { toDot, toMarkdownTable, toMermaid, toSvg, type DiagramOptions } from '../diagram';
 import { UsageError, type CliIo } from './io';
 
@@ -14,7 +14,7 @@ export type DiagramFormat = (typeof DIAGRAM_FORMATS)[number];
  *
  * @example await renderDiagram('sms', 'md', {})
  */
-export async function renderDiagram(channel: Channel, format: DiagramFormat, options: DiagramOptions): Promise<string> {
+export async function renderDiagram(channel: ChannelRef, format: DiagramFormat, options: DiagramOptions): Promise<string> {
   switch (format) {
     case 'mermaid':
       return toMermaid(channel, options);
@@ -33,7 +33,7 @@ export async function renderDiagram(channel: Channel, format: DiagramFormat, opt
  *
  * @example await runDiagram(io, 'email', 'svg', 'email.svg', {})
  */
-export async function runDiagram(io: CliIo, channel: Channel, format: DiagramFormat, output: string | undefined, options: DiagramOptions): Promise<number> {
+export async function runDiagram(io: CliIo, channel: ChannelRef, format: DiagramFormat, output: string | undefined, options: DiagramOptions): Promise<number> {
   const text = await renderDiagram(channel, format, options);
   if (output === undefined || output === '-') {
     io.stdout.write(text);

@@ -39,6 +39,6 @@ export const EXIT = {
   ok: 0,
   /** A check that is not ok, or a log with rejected events or malformed lines. */
   notOk: 1,
-  /** Bad usage: missing argument, unknown command, option or channel, unreadable file. */
+  /** Bad usage: missing argument, unknown command, option or channel, unreadable file, a missing optional peer dependency. */
   usage: 2,
 } as const;

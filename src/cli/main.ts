@@ -2,6 +2,15 @@
 import { run } from './program';
 
 // The bin: the process's streams around `run`, nothing else.
+
+// A reader that closes early (`… | head -1`) is not an error: stop quietly, as other shell tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -1,11 +1,14 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CHANNELS, type Channel } from '../catalog';
+import { CHANNELS } from '../catalog';
+import { isLifecycleError } from '../errors';
 import type { Policy } from '../reconcile';
+import { loadChannels } from './channels';
 import { runCheck } from './check';
 import { DIAGRAM_FORMATS, runDiagram, type DiagramFormat } from './diagram';
-import { parseDelay } from './duration';
+import { DELAY_HELP, checkDelays, parseDelay } from './duration';
 import { runExpire } from './expire';
 import { EXIT, UsageError, type CliIo } from './io';
+import { exampleLog, packageVersion } from './package-info';
 import { runReplay } from './replay';
 import { runReport } from './report';
 import { runStatuses } from './statuses';
@@ -13,7 +16,11 @@ import { runStatuses } from './statuses';
 const POLICIES = ['tolerant', 'strict'] as const;
 
 function channelArgument(): Argument {
-  return new Argument('<channel>', 'the channel').choices(CHANNELS);
+  return new Argument('<channel>', `the channel: ${CHANNELS.join(', ')} or one from --channels (any letter case)`);
+}
+
+function channelsOption(): Option {
+  return new Option('--channels <module>', 'a JavaScript module exporting channels made with defineChannel');
 }
 
 function policyOption(): Option {
@@ -40,18 +47,20 @@ function epochOrIso(text: string | undefined): string | number | undefined {
 }
 
 /** The command tree; `setCode` receives each command's exit code. */
-function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
+function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = false): Command {
   const program = new Command('delivery-lifecycle')
     .description('Inspect the SMS and e-mail delivery-status lifecycles and audit event logs against them.')
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // With --json, run() prints the error as JSON on stdout instead of commander's text.
+      writeErr: (text) => (jsonErrors ? true : io.stderr.write(text)),
       getOutHelpWidth: () => io.columns,
       getErrHelpWidth: () => io.columns,
       getOutHasColors: () => io.colors,
       getErrHasColors: () => io.colors,
     })
     .exitOverride()
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -62,20 +71,26 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .command('statuses')
     .description('list statuses, meanings, what follows')
     .addArgument(channelArgument())
+    .addOption(channelsOption())
     .option('--json', 'print JSON')
-    .action((channel: Channel, options: { json?: boolean }) => setCode(runStatuses(io, channel, options.json === true)));
+    .action(async (name: string, options: { json?: boolean; channels?: string }) => {
+      const channel = (await loadChannels(io.cwd, options.channels)).get(name);
+      setCode(runStatuses(io, channel, options.json === true));
+    });
 
   program
     .command('check')
     .description('judge a <to> report at status <from>')
     .addArgument(channelArgument())
-    .argument('<from>', 'the current status')
-    .argument('<to>', 'the reported status')
+    .argument('<from>', 'the current status (any letter case)')
+    .argument('<to>', 'the reported status (any letter case)')
     .addOption(policyOption())
+    .addOption(channelsOption())
     .option('--json', 'print JSON')
-    .action((channel: Channel, from: string, to: string, options: { policy: Policy; json?: boolean }) =>
-      setCode(runCheck(io, channel, from, to, options.policy, options.json === true)),
-    );
+    .action(async (name: string, from: string, to: string, options: { policy: Policy; json?: boolean; channels?: string }) => {
+      const channel = (await loadChannels(io.cwd, options.channels)).get(name);
+      setCode(runCheck(io, channel, from, to, options.policy, options.json === true));
+    });
 
   program
     .command('diagram')
@@ -83,10 +98,13 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addArgument(channelArgument())
     .addOption(new Option('-f, --format <format>', 'output format').choices(DIAGRAM_FORMATS).default('mermaid'))
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .option('--delay <name=duration>', 'label a timer with another delay, e.g. validity=24h (repeatable)', parseDelay)
-    .action(async (channel: Channel, options: { format: DiagramFormat; output?: string; delay?: Record<string, number> }) =>
-      setCode(await runDiagram(io, channel, options.format, options.output, { delays: options.delay })),
-    );
+    .option('--delay <name=duration>', `label a timer with another delay: ${DELAY_HELP} (repeatable, once per timer)`, parseDelay)
+    .addOption(channelsOption())
+    .action(async (name: string, options: { format: DiagramFormat; output?: string; delay?: Record<string, number>; channels?: string }) => {
+      const channel = (await loadChannels(io.cwd, options.channels)).get(name);
+      checkDelays(channel, options.delay);
+      setCode(await runDiagram(io, channel, options.format, options.output, { delays: options.delay }));
+    });
 
   program
     .command('replay')
@@ -95,23 +113,30 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
       'after',
       [
         '',
-        'One JSON object a line:',
+        'One JSON object a line (UTF-8, optionally gzip-compressed):',
         '  {"message": "m-1", "channel": "sms"|"email", "status": "DELIVERED",',
         '   "id"?: "provider event id", "at"?: "2026-11-20T09:00:00Z" | epoch ms,',
         '   "detail"?: "the provider\'s own words"}',
+        'Channels and statuses match in any letter case.',
         'Exit 1 when an event was rejected or a line was malformed; ignored',
         '(duplicate, late) events are normal. A progress line is drawn on stderr',
         'when it is a terminal.',
       ].join('\n'),
     )
-    .argument('<file>', 'the log file, or - to read stdin')
+    .argument('[file]', 'the log file, or - to read stdin')
+    .option('--example', 'audit the example log shipped with the package')
     .addOption(policyOption())
+    .addOption(channelsOption())
     .option('--json', 'print the summary as JSON')
     .option('--list <n>', 'how many malformed lines and rejected messages to list', count, 20)
     .option('--html <file>', 'also write the delivery report of the log as an HTML page')
-    .action(async (file: string, options: { policy: Policy; json?: boolean; list: number; html?: string }) =>
-      setCode(await runReplay(io, file, options.policy, options.json === true, options.list, options.html)),
-    );
+    .action(async (file: string | undefined, options: { policy: Policy; json?: boolean; list: number; html?: string; example?: boolean; channels?: string }) => {
+      if (options.example === true && file !== undefined) throw new UsageError('give a file or --example, not both');
+      if (options.example !== true && file === undefined) throw new UsageError("missing argument 'file' (or --example)");
+      const channels = await loadChannels(io.cwd, options.channels);
+      const [path, label] = options.example === true ? [exampleLog(), 'example: events.ndjson'] : [file as string, file as string];
+      setCode(await runReplay(io, path, options.policy, options.json === true, options.list, options.html, channels.all, label));
+    });
 
   program
     .command('report')
@@ -204,9 +229,15 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
+  // With --json, a usage error is a JSON object on stdout (commander's own text is kept off stderr).
+  const json = argv.includes('--json') && !argv.includes('--help') && !argv.includes('-h');
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    json,
+  );
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });
@@ -215,11 +246,27 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (error instanceof UsageError) {
-      io.stderr.write(`error: ${error.message}\n`);
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.ok;
+      if (json) writeJsonError(io, error.code.replace(/^commander\./, ''), error.message.replace(/^error: /, ''));
+      return EXIT.usage;
+    }
+    const missing = isLifecycleError(error) && error.code === 'missing_dependency';
+    if (error instanceof UsageError || missing) {
+      if (json) writeJsonError(io, missing ? 'missing_dependency' : 'usage', (error as Error).message);
+      else io.stderr.write(`error: ${error.message}\n`);
       return EXIT.usage;
     }
     throw error;
   }
+}
+
+/** What `--json` prints on stdout for a usage error (exit 2). */
+export interface JsonError {
+  readonly error: { readonly code: string; readonly message: string; readonly exitCode: number };
+}
+
+function writeJsonError(io: CliIo, code: string, message: string): void {
+  const body: JsonError = { error: { code, message, exitCode: EXIT.usage } };
+  io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
 }

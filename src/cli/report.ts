@@ -1,3 +1,4 @@
+import type { ChannelRef } from '../catalog';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Policy } from '../reconcile';
@@ -12,9 +13,9 @@ import { readLog } from './replay';
  *
  * @example await writeReportHtml(io, 'report.html', report, 'events.ndjson')
  */
-export async function writeReportHtml(io: CliIo, out: string, report: DeliveryReport, source: string): Promise<void> {
+export async function writeReportHtml(io: CliIo, out: string, report: DeliveryReport, source: string, channels?: readonly ChannelRef[]): Promise<void> {
   const { renderReportHtml } = await import('../report/html');
-  const html = await renderReportHtml(report, { subtitle: source === '-' ? 'stdin' : source });
+  const html = await renderReportHtml(report, { subtitle: source === '-' ? 'stdin' : source, ...(channels === undefined ? {} : { channels }) });
   try {
     await writeFile(resolve(io.cwd, out), html);
   } catch (error) {

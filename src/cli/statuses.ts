@@ -1,4 +1,4 @@
-import { lifecycleOf, type Channel } from '../catalog';
+import { lifecycleOf, type ChannelRef } from '../catalog';
 import { formatDelay } from '../diagram/model';
 import type { CliIo } from './io';
 
@@ -19,7 +19,7 @@ export interface StatusInfo {
  *
  * @example statusInfo('sms')[0] // { status: 'REGISTERED', initial: true, final: false, next: ['SUBMITTED', 'FAILED'], … }
  */
-export function statusInfo(channel: Channel): StatusInfo[] {
+export function statusInfo(channel: ChannelRef): StatusInfo[] {
   const lifecycle = lifecycleOf(channel);
   const { statuses } = lifecycle;
   return statuses.map((status, id) => ({
@@ -37,10 +37,10 @@ export function statusInfo(channel: Channel): StatusInfo[] {
  *
  * @example runStatuses(io, 'email', true)
  */
-export function runStatuses(io: CliIo, channel: Channel, json: boolean): number {
+export function runStatuses(io: CliIo, channel: ChannelRef, json: boolean): number {
   const info = statusInfo(channel);
   if (json) {
-    io.stdout.write(`${JSON.stringify({ channel, statuses: info }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ channel: lifecycleOf(channel).name, statuses: info }, null, 2)}\n`);
     return 0;
   }
   const out: string[] = [];

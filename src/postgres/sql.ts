@@ -128,7 +128,7 @@ function migrationStatements(names: TableNames, lifecycles: readonly CompiledLif
   PRIMARY KEY (message_id, seq)
 )`,
     `CREATE UNIQUE INDEX IF NOT EXISTS ${names.eventIndex} ON ${t} (message_id, event_id)`,
-    // Expiry (issue 11). Added with ALTER so that a store created by an earlier version is upgraded;
+    // Expiry. Added with ALTER so that a store created by an earlier version is upgraded;
     // the backfill runs only in the migration that adds the deadline column.
     `DO $delivery_lifecycle$
 BEGIN
@@ -139,7 +139,7 @@ BEGIN
 END
 $delivery_lifecycle$`,
     `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS timer boolean NOT NULL DEFAULT false`,
-    // The delivery report (issue 12): the provider's own words on each report, bounded, and the time a
+    // The delivery report: the provider's own words on each report, bounded, and the time a
     // message was registered as sent (its initial status's time; NULL when register was given no time).
     `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS detail varchar(${MAX_DETAIL_LENGTH})`,
     `ALTER TABLE ${s} ADD COLUMN IF NOT EXISTS registered_at timestamptz`,

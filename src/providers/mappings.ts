@@ -9,7 +9,7 @@ import { TWILIO } from './twilio';
 import { VONAGE } from './vonage';
 
 /**
- * Every provider's mapping table, SMS first, as data: docs/providers.md is
+ * Every provider's mapping table, SMS first, as data: https://github.com/delivery-lifecycle/delivery-lifecycle/blob/main/docs/providers.md is
  * generated from this list.
  *
  * @example

@@ -47,11 +47,11 @@ export interface MappingRow<C extends Channel = Channel> {
   /** The provider's values, most general first: `['bounce', 'blocked']`. */
   readonly match: readonly string[];
   readonly outcome: Outcome<C>;
-  /** Why, in a few words (shown in docs/providers.md). */
+  /** Why, in a few words (shown in https://github.com/delivery-lifecycle/delivery-lifecycle/blob/main/docs/providers.md). */
   readonly note?: string;
 }
 
-/** A provider's whole mapping as data: the functions use it, and docs/providers.md is generated from it. */
+/** A provider's whole mapping as data: the functions use it, and https://github.com/delivery-lifecycle/delivery-lifecycle/blob/main/docs/providers.md is generated from it. */
 export interface ProviderMapping<C extends Channel = Channel> {
   /** The function's name, e.g. `fromTwilio`. */
   readonly fn: string;

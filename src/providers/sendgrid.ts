@@ -35,10 +35,14 @@ const fromSendGridEvent = guarded('fromSendGrid', (entry: unknown) => {
   const id = optionalId(event, 'sg_event_id');
   const stamp = own(event, 'timestamp');
   const at = stamp === undefined ? undefined : isoFromUnixSeconds(stamp, 'timestamp');
-  // A bounce without its documented `type` cannot tell UNDELIVERABLE from REJECTED: it finds no row.
+  // A bounce without its documented `type` cannot tell UNDELIVERABLE from REJECTED: say what is missing.
   const type = name === 'bounce' ? optionalText(event, 'type') : undefined;
-  const values = type === undefined ? [name] : [name, type];
   const reason = optionalText(event, 'reason');
+  if (name === 'bounce' && type === undefined) {
+    const message = 'fromSendGrid: a bounce needs its "type" ("bounce" or "blocked") to tell UNDELIVERABLE from REJECTED; it is missing';
+    return reject('unmapped_status', message, messageId, `bounce${reason === undefined ? '' : `: ${reason.slice(0, 200)}`}`);
+  }
+  const values = type === undefined ? [name] : [name, type];
   return outcome(SENDGRID, values, { messageId, id, at, detail: values.join('/') + (reason === undefined ? '' : `: ${reason.slice(0, 200)}`) });
 });
 

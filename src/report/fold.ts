@@ -93,10 +93,17 @@ function nonNegativeInteger(value: unknown, name: string, fallback: number): num
 export function createReportBuilder(options: ReportOptions = {}): ReportBuilder {
   const maxListed = nonNegativeInteger(options.maxListed, 'maxListed', 100);
   const maxDetails = nonNegativeInteger(options.maxDetails, 'maxDetails', 1000);
-  const accumulators = new Map<CompiledLifecycle, ChannelAccumulator>();
-  for (const channel of options.channels ?? CHANNELS) {
-    const lifecycle = lifecycleOf(channel as unknown);
+  const custom: unknown = options.channels ?? [];
+  if (!Array.isArray(custom)) throw new LifecycleError('invalid_argument', `channels must be an array, got ${show(custom)}`);
+  // Custom channels add to the built-in ones, as in createReplay; one with a built-in's name (any letter case) replaces it.
+  const byName = new Map<string, CompiledLifecycle>();
+  for (const channel of [...CHANNELS, ...(custom as unknown[])]) {
+    const lifecycle = lifecycleOf(channel);
     if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be channel names or compiled lifecycles, got ${show(channel)}`);
+    byName.set(lifecycle.name.toLowerCase(), lifecycle);
+  }
+  const accumulators = new Map<CompiledLifecycle, ChannelAccumulator>();
+  for (const lifecycle of byName.values()) {
     if (!accumulators.has(lifecycle)) accumulators.set(lifecycle, new ChannelAccumulator(lifecycle));
   }
   const rejected: Contradiction[] = [];

@@ -149,7 +149,7 @@ export interface DeliveryReport {
 export interface ReportOptions {
   /** As in `createReplay`. Default `'tolerant'`. */
   readonly policy?: Policy;
-  /** The channels a line may name, as in `createReplay`. Default `['sms', 'email']`. */
+  /** Custom channels a line may name, in addition to the built-in `sms` and `email`, as in `createReplay`. */
   readonly channels?: readonly import('../catalog').ChannelRef[];
   /** How many contradictions are listed (all are counted). Default 100. */
   readonly maxListed?: number;

@@ -46,7 +46,7 @@ export {
  * clock, EXPIRED happens: on {@link Tracker.expireIfDue}, or before the next
  * report is applied. EXPIRED is final like any report of it: a delivery
  * receipt arriving afterwards is rejected as `from_final` and the status
- * stays EXPIRED (see docs/receiving-webhooks.md for why).
+ * stays EXPIRED (why: https://github.com/delivery-lifecycle/delivery-lifecycle#sms-expiry-and-the-receipt-that-comes-after-it).
  *
  * @example
  * const t = createTracker('sms', { validityMs: 3_600_000 })
@@ -202,11 +202,16 @@ class MessageTracker<S extends string> implements Tracker<S> {
  * it never returns an illegal tracker. A bad `options` throws
  * `invalid_argument`.
  *
+ * With `options.channel`, the tracker is typed by that channel and a
+ * snapshot of another channel is refused.
+ *
  * @example
- * const t = restoreTracker(await db.load(messageId))
+ * const t = restoreTracker(await db.load(messageId), { channel: 'sms' }) // Tracker<SmsStatus>
  * t.apply(report)
  * await db.save(messageId, JSON.stringify(t))
  */
+export function restoreTracker<C extends ChannelRef>(json: unknown, options: RestoreOptions<C> & { readonly channel: C }): Tracker<StatusOf<C>>;
+export function restoreTracker(json: unknown, options?: RestoreOptions): Tracker;
 export function restoreTracker(json: unknown, options: RestoreOptions = {}): Tracker {
   return new MessageTracker(readSnapshotState(json, options));
 }

@@ -26,6 +26,8 @@ function fail(message: string): never {
  */
 export function readSnapshotState(json: unknown, options: RestoreOptions): State<string> {
   const channels = readChannels(options);
+  const expected = options.channel === undefined ? undefined : lifecycleOf(options.channel as unknown);
+  if (options.channel !== undefined && expected === undefined) throw badArgument(`channel must be a channel name or a compiled lifecycle, got ${show(options.channel)}`);
   const now = readClock(options.now);
   let data: unknown = json;
   if (typeof json === 'string') {
@@ -36,7 +38,11 @@ export function readSnapshotState(json: unknown, options: RestoreOptions): State
     }
   }
   try {
-    return readSnapshot(data, channels, now);
+    const state = readSnapshot(data, expected === undefined ? channels : [expected, ...channels], now);
+    if (expected !== undefined && state.lifecycle !== expected) {
+      throw new SnapshotProblem(`the snapshot is of channel ${show(state.lifecycle.name)}, not ${show(expected.name)}`);
+    }
+    return state;
   } catch (error) {
     if (error instanceof SnapshotProblem) throw new LifecycleError('invalid_snapshot', `invalid tracker snapshot: ${error.message}`);
     throw error;

@@ -1,3 +1,4 @@
+import type { ChannelRef } from '../catalog';
 import type { ApplyResult, Policy } from '../apply';
 import type { CompiledLifecycle } from '../lifecycle';
 import type { HistoryEntry, StatusReport } from '../step';
@@ -54,9 +55,16 @@ export interface TrackerOptions {
   readonly delays?: Readonly<Record<string, number>>;
 }
 
-export interface RestoreOptions {
-  /** Custom channels a snapshot may name; searched before the built-in ones. */
+export interface RestoreOptions<C extends ChannelRef = ChannelRef> {
+  /** Custom channels a snapshot may name, in addition to the built-in ones (searched first). */
   readonly channels?: readonly CompiledLifecycle[];
+  /**
+   * The channel the snapshot must be of (a built-in name or a compiled
+   * lifecycle): the tracker is then typed by it, `Tracker<StatusOf<C>>`, and
+   * a snapshot of another channel throws `invalid_snapshot`. A custom
+   * lifecycle given here need not be repeated in `channels`.
+   */
+  readonly channel?: C;
   /** The clock for the restored tracker; default `Date.now`. */
   readonly now?: () => number;
 }

@@ -17,7 +17,7 @@ const FN = 'verifyInfobip';
  * digests. Infobip's documentation describes no signature over the body for
  * delivery reports; its security settings also list `HMAC` and `OAUTH`
  * types without documenting the string signed or the header used, so only
- * `BASIC` is supported (see docs/webhooks.md). There is no timestamp and no
+ * `BASIC` is supported (see https://github.com/delivery-lifecycle/delivery-lifecycle/blob/main/docs/webhooks.md). There is no timestamp and no
  * replay key.
  *
  * Throws `LifecycleError('invalid_argument')` for bad options or request.

@@ -17,5 +17,5 @@ test('the generated document has a section and a row for every table entry', () 
 
 test('the hand-written notes are part of the generated document', () => {
   expect(renderProvidersDoc('## A note kept by hand')).toContain('## A note kept by hand');
-  expect(readFileSync(PROVIDERS_DOC, 'utf8')).toContain('### Differences from issue 7');
+  expect(readFileSync(PROVIDERS_DOC, 'utf8')).toContain('### Differences from the first design');
 });
