@@ -65,6 +65,8 @@ export function statsFromRecords(lifecycles: readonly CompiledLifecycle[], bucke
   const byCode = Object.fromEntries(Object.keys(merged.contradictions.byCode).map((code) => [code, 0])) as unknown as DeliveryReport['contradictions']['byCode'];
   return {
     ...merged,
+    // The report builder always adds the built-in channels; a store's figures name only the channels asked for.
+    channels: merged.channels.filter((figures) => channels.some((l) => l.name === figures.channel)),
     source: 'store',
     lines: 0,
     events,
