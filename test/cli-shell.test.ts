@@ -179,7 +179,7 @@ describe('custom channels from a module (--channels)', () => {
   test.each([
     ['an ES module', esm],
     ['a CommonJS module', cjs],
-  ])('%s: check, statuses, diagram and replay know its channels, beside the built-in ones', (_, module) => {
+  ])('%s: check, statuses, diagram, replay and report know its channels, beside the built-in ones', (_, module) => {
     expect(cli(['check', 'PUSH', 'queued', 'SHOWN', '--channels', module])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^applied/) });
     expect(cli(['check', 'push', 'shown', 'failed', '--channels', module]).code).toBe(1);
     expect(JSON.parse(cli(['statuses', 'push', '--json', '--channels', module]).stdout)).toMatchObject({ channel: 'push', statuses: [{ status: 'queued' }, {}, {}] });
@@ -188,6 +188,10 @@ describe('custom channels from a module (--channels)', () => {
     const { code, body } = summary(['replay', '-', '--channels', module], log);
     expect(body).toMatchObject({ events: 2, malformed: { count: 0 }, statuses: { push: { shown: 1 }, sms: { DELIVERED: 1 } } });
     expect(code).toBe(0);
+    const report = cli(['report', '-', '--json', '--channels', module], log);
+    const figures = JSON.parse(report.stdout) as { channels: { channel: string; started: number }[] };
+    expect(figures.channels.filter((c) => c.started > 0).map((c) => c.channel).sort()).toEqual(['push', 'sms']);
+    expect(report.code).toBe(0);
   });
 
   test('without --channels the custom channel is unknown', () => {

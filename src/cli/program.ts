@@ -164,6 +164,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = f
     .option('--channel <name>', 'with --database-url: only this channel')
     .option('--since <time>', 'with --database-url: only messages recorded at or after (ISO 8601 or epoch ms)')
     .option('--until <time>', 'with --database-url: only messages recorded before')
+    .addOption(channelsOption())
     .action(
       async (
         file: string | undefined,
@@ -177,8 +178,10 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = f
           channel?: string;
           since?: string;
           until?: string;
+          channels?: string;
         },
       ) => {
+        const channels = options.channels === undefined ? undefined : (await loadChannels(io.cwd, options.channels)).all;
         const store =
           options.databaseUrl === undefined
             ? undefined
@@ -190,7 +193,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = f
                 since: epochOrIso(options.since),
                 until: epochOrIso(options.until),
               };
-        setCode(await runReport(io, { file, policy: options.policy, out: options.out, json: options.json === true, store }));
+        setCode(await runReport(io, { file, policy: options.policy, out: options.out, json: options.json === true, store, ...(channels === undefined ? {} : { channels }) }));
       },
     );
 

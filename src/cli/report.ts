@@ -34,6 +34,8 @@ export interface ReportCommand {
   readonly json: boolean;
   /** Read the figures from a PostgreSQL store (`store.stats`) instead of a log. */
   readonly store?: StoreReportOptions;
+  /** Custom channels a log line may name, besides the built-in ones (`--channels`). */
+  readonly channels?: readonly ChannelRef[];
 }
 
 /**
@@ -63,16 +65,17 @@ export async function runReport(io: CliIo, command: ReportCommand): Promise<numb
   } else {
     if (command.file === undefined) throw new UsageError('missing the log file (or - for stdin, or --database-url)');
     const { createReportBuilder } = await import('../report/fold');
-    const builder = createReportBuilder({ policy: command.policy });
+    const builder = createReportBuilder({ policy: command.policy, ...(command.channels === undefined ? {} : { channels: command.channels }) });
     await readLog(io, command.file, builder.line);
     report = builder.report();
     source = command.file;
   }
-  if (command.out !== undefined) await writeReportHtml(io, command.out, report, source);
+  const channels = command.channels === undefined ? {} : { channels: command.channels };
+  if (command.out !== undefined) await writeReportHtml(io, command.out, report, source, command.channels);
   if (command.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (command.out === undefined) {
     const { renderReportHtml } = await import('../report/html');
-    io.stdout.write(await renderReportHtml(report, { subtitle: source === '-' ? 'stdin' : source }));
+    io.stdout.write(await renderReportHtml(report, { subtitle: source === '-' ? 'stdin' : source, ...channels }));
   }
   return EXIT.ok;
 }
