@@ -1,6 +1,5 @@
-import type { PostgresStore } from '../postgres/store';
 import type { DeliveryReport } from '../report/model';
-import { describe, loadPg, type PgClient } from './expire';
+import { describe, openStore } from './database';
 import { UsageError } from './io';
 
 /** Where the store is and which messages to count. */
@@ -24,21 +23,7 @@ export interface StoreReportOptions {
  * @example await storeReport({ databaseUrl: 'postgres://localhost/app', channel: 'sms' })
  */
 export async function storeReport(options: StoreReportOptions): Promise<DeliveryReport> {
-  const Client = await loadPg('report');
-  let client: PgClient;
-  try {
-    client = new Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: 10_000 });
-  } catch (error) {
-    throw new UsageError(`--database-url is not a connection string pg can use: ${describe(error, options.databaseUrl)}`);
-  }
-  client.on('error', () => undefined);
-  const { createPostgresStore } = await import('../postgres/store');
-  let store: PostgresStore;
-  try {
-    store = createPostgresStore(client, { schema: options.schema, tablePrefix: options.tablePrefix });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { client, store } = await openStore('report', options);
   try {
     await client.connect();
     return await store.stats({ channel: options.channel, since: options.since, until: options.until });
