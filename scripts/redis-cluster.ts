@@ -11,6 +11,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { freePort } from './free-port';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,18 +45,6 @@ export interface StartClusterOptions {
 
 export const INSTALL_HINT = 'redis-server and redis-cli were not found. Install them with `apt-get update && apt-get install -y redis-server` (Debian/Ubuntu).';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A port for a node: its cluster bus uses port + 10000, so both must be free and below 65536. */
 async function nodePort(taken: Set<number>): Promise<number> {
