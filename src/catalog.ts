@@ -22,9 +22,11 @@ export type StatusOf<C> = C extends 'sms'
       : never;
 
 // The built-in channels' tables, generated from their machines at build time
-// (scripts/generate.ts): no xstate is loaded, and no machine is created.
-const SMS = fromTables<SmsStatus>(GENERATED_TABLES.sms);
-const EMAIL = fromTables<EmailStatus>(GENERATED_TABLES.email);
+// (scripts/generate.ts): no xstate is loaded, and no machine is created. Each
+// is built on its first use, so a process that only sees SMS never builds
+// the e-mail tables, and loading the package builds nothing.
+let SMS: CompiledLifecycle<SmsStatus> | undefined;
+let EMAIL: CompiledLifecycle<EmailStatus> | undefined;
 
 /**
  * The compiled tables behind a channel, or `undefined` when `channel` is
@@ -33,8 +35,8 @@ const EMAIL = fromTables<EmailStatus>(GENERATED_TABLES.email);
 export function lifecycleOf<C extends ChannelRef>(channel: C): CompiledLifecycle<StatusOf<C>>;
 export function lifecycleOf(channel: unknown): CompiledLifecycle | undefined;
 export function lifecycleOf(channel: unknown): CompiledLifecycle | undefined {
-  if (channel === 'sms') return SMS;
-  if (channel === 'email') return EMAIL;
+  if (channel === 'sms') return SMS ?? (SMS = fromTables<SmsStatus>(GENERATED_TABLES.sms));
+  if (channel === 'email') return EMAIL ?? (EMAIL = fromTables<EmailStatus>(GENERATED_TABLES.email));
   return isCompiledLifecycle(channel) ? channel : undefined;
 }
 

@@ -16,6 +16,19 @@ export interface CompileOptions {
 
 const AFTER_EVENT = /^xstate\.after\./;
 
+/** Enough of a machine's shape to read it: a root state node with child states and a config. */
+function isMachine(value: unknown): value is AnyStateMachine {
+  if (typeof value !== 'object' || value === null) return false;
+  const root = (value as { root?: unknown }).root;
+  return (
+    typeof root === 'object' &&
+    root !== null &&
+    typeof (root as { states?: unknown }).states === 'object' &&
+    (root as { states?: unknown }).states !== null &&
+    typeof (root as { config?: unknown }).config === 'object'
+  );
+}
+
 function invalid(name: string, message: string): LifecycleError {
   return new LifecycleError('invalid_definition', `${name}: ${message}`, { channel: name });
 }
@@ -35,6 +48,10 @@ export function compileLifecycle<S extends string = string>(
   machine: AnyStateMachine,
   options: CompileOptions = {},
 ): CompiledLifecycle<S> {
+  if (!isMachine(machine)) {
+    const name = typeof options?.name === 'string' ? options.name : 'compileLifecycle';
+    throw invalid(name, 'expected an xstate machine (createMachine or setup().createMachine), got something else');
+  }
   const name = options.name ?? machine.id;
   const root = machine.root;
   const nodes = Object.values(root.states);

@@ -66,6 +66,17 @@ export class LifecycleError extends Error {
     this.to = details.to;
     Object.defineProperty(this, BRAND, { value: true });
   }
+
+  /**
+   * `instanceof LifecycleError` holds for an error thrown by any copy of this
+   * package in the process (the ESM and CommonJS builds, and each CommonJS
+   * entry, carry their own copy of this class). A subclass keeps the usual
+   * prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== LifecycleError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
 }
 
 /**
@@ -73,8 +84,5 @@ export class LifecycleError extends Error {
  * package (ESM and CJS builds loaded side by side).
  */
 export function isLifecycleError(error: unknown): error is LifecycleError {
-  return (
-    error instanceof LifecycleError ||
-    (typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true)
-  );
+  return error instanceof LifecycleError;
 }

@@ -1,5 +1,5 @@
 import type { AnyStateMachine } from 'xstate';
-import { buildLookup, type NameLookup } from './internal/lookup';
+import { buildLookup, lookupHint, type LookupHint, type NameLookup } from './internal/lookup';
 
 // The compiled form of a lifecycle and nothing else: what the validation and
 // reconciliation path reads. No xstate here (the import above is a type), so
@@ -116,12 +116,30 @@ export interface LifecycleTables {
   readonly next: readonly (readonly number[])[];
   readonly previous: readonly (readonly number[])[];
   readonly timers: readonly { readonly from: number; readonly to: number; readonly delay: number | string; readonly delayMs: number | null }[];
+  /**
+   * The perfect hash found for the vocabulary's names, so that
+   * {@link fromTables} need not search for it again (optional; checked before
+   * use, and searched for when absent or wrong).
+   */
+  readonly lookup?: LookupHint;
 }
 
 /** The parts of a {@link CompiledLifecycle} that {@link sealLifecycle} derives itself. */
 export type LifecycleParts<S extends string> = Omit<CompiledLifecycle<S>, 'ids' | 'lookup' | 'size'>;
 
-const COMPILED = new WeakSet<object>();
+// Shared by every copy of this package in the process (the ESM and CommonJS
+// builds, and each self-contained CommonJS entry), so that a lifecycle
+// compiled through `delivery-lifecycle/machines` is genuine to the root too.
+// The key carries the format's version: a copy with another layout of
+// CompiledLifecycle uses its own set.
+const REGISTRY = Symbol.for('delivery-lifecycle.compiled-lifecycles/1');
+const COMPILED: WeakSet<object> = ((globalThis as Record<symbol, unknown>)[REGISTRY] as WeakSet<object> | undefined) ?? register();
+
+function register(): WeakSet<object> {
+  const set = new WeakSet<object>();
+  Object.defineProperty(globalThis, REGISTRY, { value: set });
+  return set;
+}
 
 /**
  * @internal Freezes `parts` into a {@link CompiledLifecycle} (adding the name
@@ -129,7 +147,7 @@ const COMPILED = new WeakSet<object>();
  * {@link isCompiledLifecycle}. The one constructor, for compiled machines
  * and generated tables alike.
  */
-export function sealLifecycle<S extends string>(parts: LifecycleParts<S>): CompiledLifecycle<S> {
+export function sealLifecycle<S extends string>(parts: LifecycleParts<S>, hint?: LookupHint): CompiledLifecycle<S> {
   const ids = new Map<string, number>();
   for (const word of parts.vocabulary) ids.set(word, INAPPLICABLE);
   parts.statuses.forEach((status, id) => ids.set(status, id));
@@ -137,7 +155,7 @@ export function sealLifecycle<S extends string>(parts: LifecycleParts<S>): Compi
     ...parts,
     size: parts.statuses.length,
     ids,
-    lookup: buildLookup(ids),
+    lookup: buildLookup(ids, hint),
   });
   COMPILED.add(compiled);
   return compiled;
@@ -179,7 +197,7 @@ export function fromTables<S extends string = string>(tables: LifecycleTables): 
     timers: Object.freeze(
       tables.timers.map((t) => Object.freeze({ from: t.from, to: t.to, delay: t.delay, delayMs: t.delayMs ?? undefined })),
     ),
-  });
+  }, tables.lookup);
 }
 
 /**
@@ -204,5 +222,10 @@ export function toTables(lifecycle: CompiledLifecycle): LifecycleTables {
     next: lifecycle.next.map((list) => [...list]),
     previous: lifecycle.previous.map((list) => [...list]),
     timers: lifecycle.timers.map((t) => ({ from: t.from, to: t.to, delay: t.delay, delayMs: t.delayMs ?? null })),
+    ...withHint(lookupHint(lifecycle.lookup)),
   };
+}
+
+function withHint(hint: LookupHint | undefined): { lookup?: LookupHint } {
+  return hint === undefined ? {} : { lookup: hint };
 }

@@ -280,3 +280,17 @@ describe('a status only a timer reaches is implied on the way to it', () => {
     ]);
   });
 });
+
+describe('compileLifecycle refuses what is not a machine with a typed error', () => {
+  test.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['a string', 'sms'],
+    ['an empty object', {}],
+    ['an object whose root has no states', { root: { config: {} } }],
+    ['a __proto__-polluted look-alike', JSON.parse('{"__proto__": {"root": {"states": {}}}}')],
+  ])('%s', (_, value) => {
+    expect(refusal(value as Parameters<typeof compileLifecycle>[0])).toEqual({ code: 'invalid_definition', message: expect.stringMatching(/expected an xstate machine/) });
+  });
+});

@@ -48,3 +48,31 @@ test('fromTables round-trips any compiled lifecycle, and a changed table changes
   const altered = fromTables({ ...tables, edges });
   expect([canTransition(copy, 'SUBMITTED', 'OPEN'), canTransition(altered, 'SUBMITTED', 'OPEN')]).toEqual([false, true]);
 });
+
+describe('the lookup hint carried by the tables', () => {
+  const tables = toTables(lifecycleOf('sms'));
+  const names = [...STATUSES, 'registered', '__proto__', '', 'DELIVERED ', 'x'];
+  const answers = (lifecycle: ReturnType<typeof fromTables>) => names.map((name) => [name, lifecycle.lookup.get(name)]);
+
+  test('the generated tables carry the perfect hash that a search finds, so loading them need not search', () => {
+    const { lookup, ...withoutHint } = tables;
+    expect(lookup).toBeDefined();
+    expect(toTables(fromTables(withoutHint)).lookup).toEqual(lookup);
+  });
+
+  // A hint is data from outside (tables may be stored and read back): a wrong
+  // one must cost a search, never a wrong answer.
+  test.each([
+    ['a hint that collides', { mask: 1, a: 1, b: 1 }],
+    ['a mask that is not 2^k - 1', { mask: 6, a: 1, b: 1 }],
+    ['a non-integer hint', { mask: 15.5, a: 1, b: 1 }],
+    ['a negative multiplier', { mask: 15, a: -3, b: 1 }],
+    ['a mask larger than any search tries', { mask: 2 ** 20 - 1, a: 1, b: 1 }],
+  ])('%s is refused for the searched hash: every name still resolves exactly', (_, hint) => {
+    const expected = answers(fromTables(tables));
+    const built = fromTables({ ...tables, lookup: hint });
+    expect(answers(built)).toEqual(expected);
+    expect(toTables(built).lookup).toEqual(tables.lookup);
+    for (const [name, id] of expected) expect(id).toBe(lifecycleOf('sms').ids.get(name as string));
+  });
+});

@@ -77,3 +77,47 @@ test('delivery-lifecycle/machines gives the machines, which do load xstate', () 
   );
   expect(loaded.some((path) => XSTATE.test(path))).toBe(true);
 });
+
+// Each CommonJS entry is one self-contained file (so the root loads as one
+// file), and the ESM build is another copy again: what one copy makes, the
+// others must accept.
+describe('copies of the package in one process agree', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+
+  test('a lifecycle compiled by the CommonJS machines entry is genuine to the CommonJS root, and its errors are LifecycleErrors there', () => {
+    const child = run([
+      '-e',
+      "const L = require('./dist/index.js'); const M = require('./dist/machines.js'); " +
+        "const c = M.compileLifecycle(M.smsMachine, { name: 'copy' }); " +
+        "let thrown; try { M.compileLifecycle({}, { name: 'bad' }); } catch (e) { thrown = e; } " +
+        "console.log(JSON.stringify([L.isCompiledLifecycle(c), L.canTransition(c, 'SUBMITTED', 'DELIVERED'), thrown instanceof L.LifecycleError, L.isLifecycleError(thrown), thrown instanceof Error]))",
+    ]);
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([true, true, true, true, true]);
+  });
+
+  test('the ESM build and the CommonJS build accept each other’s lifecycles and errors', () => {
+    const child = run([
+      '--input-type=module',
+      '-e',
+      "import { createRequire } from 'node:module'; import * as M from './dist/machines.mjs'; import * as E from './dist/index.mjs'; " +
+        "const L = createRequire(process.cwd() + '/')('./dist/index.js'); " +
+        "const c = M.compileLifecycle(M.emailMachine, { name: 'esm' }); " +
+        "let thrown; try { L.assertTransition('sms', 'DELIVERED', 'SUBMITTED'); } catch (e) { thrown = e; } " +
+        "console.log(JSON.stringify([L.isCompiledLifecycle(c), E.isCompiledLifecycle(L.lifecycleOf('sms')), thrown instanceof E.LifecycleError, thrown.code]))",
+    ]);
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([true, true, true, 'stale']);
+  });
+
+  test('a look-alike is still refused, and a subclass keeps the plain prototype check', () => {
+    const child = run([
+      '-e',
+      "const L = require('./dist/index.js'); class Sub extends L.LifecycleError {} " +
+        "const fake = { ...L.lifecycleOf('sms') }; const plain = new L.LifecycleError('stale', 'x'); " +
+        "console.log(JSON.stringify([L.isCompiledLifecycle(fake), ({ code: 'stale' }) instanceof L.LifecycleError, plain instanceof Sub, new Sub('stale', 'y') instanceof Sub, new Error('e') instanceof L.LifecycleError]))",
+    ]);
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([false, false, false, true, false]);
+  });
+});

@@ -13,9 +13,29 @@ export interface NameLookup {
 
 const MULTIPLIERS = [1, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] as const;
 
-/** Builds the fastest exact lookup it can for `entries` (name → small integer). */
-export function buildLookup(entries: ReadonlyMap<string, number>): NameLookup {
+/**
+ * The parameters of a perfect hash found for a set of names. Generated tables
+ * carry them, so that loading the built-in channels does not search again
+ * (the search is most of what building a lifecycle from tables costs).
+ */
+export interface LookupHint {
+  readonly mask: number;
+  readonly a: number;
+  readonly b: number;
+}
+
+/**
+ * Builds the fastest exact lookup it can for `entries` (name → small integer).
+ * A `hint` (from {@link lookupHint}) is tried first and only trusted when it
+ * is one the search could have found and is perfect for these names;
+ * otherwise the search runs as without one.
+ */
+export function buildLookup(entries: ReadonlyMap<string, number>, hint?: LookupHint): NameLookup {
   const names = [...entries.keys()];
+  if (hint !== undefined && isHint(hint)) {
+    const found = tryPerfect(names, entries, hint.mask, hint.a, hint.b);
+    if (found !== undefined) return found;
+  }
   for (let bits = Math.max(3, Math.ceil(Math.log2(names.length + 1))); bits <= 8; bits++) {
     const mask = (1 << bits) - 1;
     for (const a of MULTIPLIERS) {
@@ -26,6 +46,17 @@ export function buildLookup(entries: ReadonlyMap<string, number>): NameLookup {
     }
   }
   return entries;
+}
+
+/** The perfect hash behind `lookup`, or `undefined` when it fell back to a `Map`. */
+export function lookupHint(lookup: NameLookup): LookupHint | undefined {
+  return lookup instanceof PerfectLookup ? lookup.hint() : undefined;
+}
+
+/** Whether `hint` is within what the search tries: a mask of 3 to 8 bits, multipliers from its list. */
+function isHint(hint: LookupHint): boolean {
+  const { mask, a, b } = hint;
+  return Number.isInteger(mask) && mask >= 7 && mask <= 255 && (mask & (mask + 1)) === 0 && MULTIPLIERS.includes(a as never) && MULTIPLIERS.includes(b as never);
 }
 
 function hash(key: string, mask: number, a: number, b: number): number {
@@ -60,6 +91,10 @@ class PerfectLookup implements NameLookup {
     private readonly a: number,
     private readonly b: number,
   ) {}
+
+  hint(): LookupHint {
+    return { mask: this.mask, a: this.a, b: this.b };
+  }
 
   get(key: unknown): number | undefined {
     if (typeof key !== 'string' || key.length === 0) return undefined;
