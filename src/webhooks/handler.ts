@@ -352,7 +352,9 @@ async function apply(config: Config, entries: readonly Entry[]): Promise<Webhook
     const item = ({ event }: { event: ProviderEvent }) => ({ messageId: event.messageId, channel: event.channel, event: reportOf(event) });
     let applied: readonly (Awaited<ReturnType<WebhookStore['applyMany']>>[number] | LifecycleError)[];
     try {
-      applied = events.length === 1 ? [await store.apply(events[0].event.messageId, events[0].event.channel, reportOf(events[0].event))] : await store.applyMany(events.map(item));
+      // applyMany even for one event: it answers a message stored under
+      // another channel with a per-item `channel_mismatch`, where apply throws.
+      applied = await store.applyMany(events.map(item));
     } catch (error) {
       // A store refuses a whole batch for one bad item (an id too long for it):
       // judge each alone; anything else (the database is down) answers 503.

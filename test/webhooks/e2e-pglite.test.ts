@@ -67,3 +67,14 @@ test('with a store: side events are kept once per event id, and a channel mismat
   expect((await store.get('side-a'))?.status).toBe('DELIVERED');
   expect((await store.get('side-sms'))?.status).toBe('SUBMITTED');
 });
+
+test('a single callback for a message stored under another channel is answered channel_mismatch, not as malformed', async () => {
+  const handler = createWebhookHandler({ provider: 'sendgrid', verify: false, store });
+  await store.apply('single-sms', 'sms', 'SUBMITTED');
+  const body = JSON.stringify([{ event: 'delivered', sg_message_id: 'single-sms', sg_event_id: 's1', timestamp: 1700000003 }]);
+  const answer = await handler(new Request('https://hooks.example.com/sendgrid', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+  expect(answer.status).toBe(200);
+  const results = ((await answer.json()) as { results: { outcome: string; code?: string }[] }).results;
+  expect(results.map((r) => [r.outcome, r.code])).toEqual([['rejected', 'channel_mismatch']]);
+  expect((await store.get('single-sms'))?.status).toBe('SUBMITTED');
+});

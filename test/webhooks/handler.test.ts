@@ -74,7 +74,7 @@ describe('construction', () => {
 });
 
 describe('HTTP answers (verify: false)', () => {
-  test('200 for a well-formed callback, applied once through store.apply with an id derived from the request', async () => {
+  test('200 for a well-formed callback, applied once through store.applyMany with an id derived from the request', async () => {
     const store = recordingStore();
     const handler = createWebhookHandler({ provider: 'twilio', verify: false, store });
     const response = await handler(post('MessageSid=SM1&MessageStatus=delivered'));
@@ -82,7 +82,7 @@ describe('HTTP answers (verify: false)', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await json(response)).toEqual({ ok: true, results: [{ messageId: 'SM1', outcome: 'applied', status: 'DELIVERED' }] });
     expect(store.calls).toHaveLength(1);
-    expect(store.calls[0].kind).toBe('apply');
+    expect(store.calls[0].kind).toBe('applyMany');
     const [item] = store.calls[0].items;
     expect(item).toMatchObject({ messageId: 'SM1', channel: 'sms', event: { status: 'DELIVERED' } });
     // The same bytes again get the same id (the store then sees a duplicate); other bytes another one.
