@@ -1,4 +1,4 @@
-import { describe, openStore, type DatabaseOptions } from './database';
+import type { DatabaseOptions } from './database';
 import { EXIT, type CliIo } from './io';
 
 export interface ExpireCommandOptions extends DatabaseOptions {
@@ -19,6 +19,8 @@ export interface ExpireCommandOptions extends DatabaseOptions {
  * @example await runExpire(io, { databaseUrl: 'redis+cluster://10.0.0.1:7000', limit: 1000, json: true })
  */
 export async function runExpire(io: CliIo, options: ExpireCommandOptions): Promise<number> {
+  // Loaded on demand, so the other commands do not load the store code.
+  const { describe, openStore } = await import('./database');
   const opened = await openStore('expire', options);
   try {
     await opened.connect();
