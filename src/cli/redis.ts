@@ -75,13 +75,13 @@ export async function openRedisStore(command: string, target: RedisTarget, optio
     last = error;
   };
   client.on('error', remember);
-  // A cluster reports each node's failure (refused, WRONGPASS, cluster support disabled) as 'node error'.
+  // A cluster reports each seed's failure as 'node error' (for a refused or non-cluster node ioredis says only "Failed to refresh slots cache.").
   if (target.cluster) client.on('node error', remember);
   const connect = async (): Promise<void> => {
     try {
       await client.connect();
     } catch (error) {
-      // A cluster's "None of startup nodes is available" carries the last node's reason; a single Redis's "Connection is closed." hides it in the error event.
+      // ioredis's own message is a summary ("Connection is closed.", "None of startup nodes is available"); the reason came as an event.
       const reason = last ?? (error as { lastNodeError?: Error }).lastNodeError;
       throw reason === undefined || reason === error ? error : new Error(`${(error as Error).message.replace(/\.$/, '')}: ${reason.message}`);
     }
