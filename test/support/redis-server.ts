@@ -13,12 +13,20 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Starts `redis-server` and resolves once it answers PING (with the password, when one is set). */
-export async function startRedisServer(options: { password?: string } = {}): Promise<RedisServer> {
+export interface RedisServerOptions {
+  readonly password?: string;
+  /** Serve TLS only (no plain port), with this certificate and key (PEM files); clients need not present certificates. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+/** Starts `redis-server` and resolves once it answers PING (with the password and over TLS, when set). */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   if (!existsSync('/usr/bin/redis-server')) throw new Error(INSTALL_HINT);
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
+    const tls = options.tls;
+    const listen = tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no'];
+    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
     if (options.password !== undefined) args.push('--requirepass', options.password);
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     const stop = () =>
@@ -27,7 +35,7 @@ export async function startRedisServer(options: { password?: string } = {}): Pro
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       });
-    const auth = options.password === undefined ? [] : ['--no-auth-warning', '-a', options.password];
+    const auth = [...(options.password === undefined ? [] : ['--no-auth-warning', '-a', options.password]), ...(tls === undefined ? [] : ['--tls', '--cacert', tls.cert])];
     for (let tries = 0; tries < 600 && child.exitCode === null && child.signalCode === null; tries++) {
       try {
         if ((await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, 'ping'], { encoding: 'utf8' })).stdout.trim() === 'PONG') return { port, stop };
