@@ -41,6 +41,21 @@ function positive(text: string): number {
   return n;
 }
 
+const URL_HELP = 'postgres://…, redis://host:port[/db], or redis+cluster://host:port[,host:port…] (rediss for TLS)';
+
+/** Adds the options of each engine's store; `optional` when --database-url is optional (report). */
+function withStoreOptions(command: Command, optional: boolean): Command {
+  const on = (engine: string) => (optional ? `with a ${engine} --database-url: ` : `${engine}: `);
+  for (const option of [
+    new Option('--schema <name>', `${on('PostgreSQL')}the store's schema (default: the search_path)`),
+    new Option('--table-prefix <prefix>', `${on('PostgreSQL')}the store's table prefix (default: "delivery_")`),
+    new Option('--key-prefix <prefix>', `${on('Redis')}the store's key prefix (default: "dl:")`),
+    new Option('--buckets <n>', `${on('Redis')}the store's bucket count (default: 256)`).argParser(positive),
+  ])
+    command.addOption(option);
+  return command;
+}
+
 /** A time option as given: digits are epoch ms, anything else is passed on as text (ISO 8601). */
 function epochOrIso(text: string | undefined): string | number | undefined {
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : text;
@@ -138,7 +153,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = f
       setCode(await runReplay(io, path, options.policy, options.json === true, options.list, options.html, channels.all, label));
     });
 
-  program
+  const report = program
     .command('report')
     .description('delivery report of an event log or a store, as HTML or JSON')
     .addHelpText(
@@ -158,9 +173,8 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = f
     .addOption(policyOption())
     .option('-o, --out <file>', 'write the HTML page to a file (default: stdout, unless --json)')
     .option('--json', 'print the figures as JSON')
-    .option('--database-url <url>', 'report on a PostgreSQL store instead of a log')
-    .option('--schema <name>', "with --database-url: the store's schema")
-    .option('--table-prefix <prefix>', "with --database-url: the store's table prefix", 'delivery_')
+    .option('--database-url <url>', `report on a store instead of a log: ${URL_HELP}`);
+  withStoreOptions(report, true)
     .option('--channel <name>', 'with --database-url: only this channel')
     .option('--since <time>', 'with --database-url: only messages recorded at or after (ISO 8601 or epoch ms)')
     .option('--until <time>', 'with --database-url: only messages recorded before')
@@ -174,7 +188,9 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = f
           json?: boolean;
           databaseUrl?: string;
           schema?: string;
-          tablePrefix: string;
+          tablePrefix?: string;
+          keyPrefix?: string;
+          buckets?: number;
           channel?: string;
           since?: string;
           until?: string;
@@ -189,6 +205,8 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = f
                 databaseUrl: options.databaseUrl,
                 schema: options.schema,
                 tablePrefix: options.tablePrefix,
+                keyPrefix: options.keyPrefix,
+                buckets: options.buckets,
                 channel: options.channel,
                 since: epochOrIso(options.since),
                 until: epochOrIso(options.until),
@@ -197,25 +215,27 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, jsonErrors = f
       },
     );
 
-  program
+  const expire = program
     .command('expire')
-    .description('expire due messages in a PostgreSQL store (for cron)')
+    .description('expire due messages in a PostgreSQL or Redis store (for cron)')
     .addHelpText(
       'after',
       [
         '',
         'Moves every message whose timer is due (SMS SUBMITTED past its validity)',
-        "to the timer's status, in one statement; safe beside running services and",
-        'other sweeps. Exit 1 when the database cannot be reached or refuses.',
-        'The store must have been migrated by the service.',
+        "to the timer's status; safe beside running services and other sweeps.",
+        'The URL picks the engine: postgres:// (anything pg reads), redis://',
+        'and rediss:// (one Redis), redis+cluster:// and rediss+cluster://',
+        '(seed nodes of a Redis Cluster, comma-separated). Exit 1 when the store',
+        'cannot be reached within 10 s or refuses; the URL is never printed.',
+        'A PostgreSQL store must have been migrated by the service.',
       ].join('\n'),
     )
-    .addOption(new Option('--database-url <url>', 'PostgreSQL connection string').env('DATABASE_URL').makeOptionMandatory())
-    .option('--limit <n>', 'move at most n messages, earliest deadlines first', positive)
-    .option('--schema <name>', "the store's schema (default: the search_path)")
-    .option('--table-prefix <prefix>', "the store's table prefix", 'delivery_')
+    .addOption(new Option('--database-url <url>', URL_HELP).env('DATABASE_URL').makeOptionMandatory())
+    .option('--limit <n>', 'move at most n messages, earliest deadlines first', positive);
+  withStoreOptions(expire, false)
     .option('--json', 'print { count, messageIds } as JSON')
-    .action(async (options: { databaseUrl: string; limit?: number; schema?: string; tablePrefix: string; json?: boolean }) =>
+    .action(async (options: { databaseUrl: string; limit?: number; schema?: string; tablePrefix?: string; keyPrefix?: string; buckets?: number; json?: boolean }) =>
       setCode(await runExpire(io, { ...options, json: options.json === true })),
     );
 

@@ -32,7 +32,7 @@ export interface ReportCommand {
   readonly out?: string;
   /** Print the figures as JSON on stdout. */
   readonly json: boolean;
-  /** Read the figures from a PostgreSQL store (`store.stats`) instead of a log. */
+  /** Read the figures from a store (`store.stats`; PostgreSQL or Redis) instead of a log. */
   readonly store?: StoreReportOptions;
   /** Custom channels a log line may name, besides the built-in ones (`--channels`). */
   readonly channels?: readonly ChannelRef[];
@@ -40,7 +40,7 @@ export interface ReportCommand {
 
 /**
  * `report <file|->` or `report --database-url <url>`: the delivery report
- * of an event log or of a PostgreSQL store as an HTML page (`--out`, else
+ * of an event log or of a store (PostgreSQL or Redis) as an HTML page (`--out`, else
  * stdout) and/or JSON (`--json`). Exit 0 once the report is written:
  * rejected events and malformed lines are figures in it, not an error
  * (`replay` is the audit that fails on them); 1 when the store cannot be
@@ -55,13 +55,12 @@ export async function runReport(io: CliIo, command: ReportCommand): Promise<numb
     if (command.file !== undefined) throw new UsageError('give a log file or --database-url, not both');
     const { storeReport } = await import('./store-report');
     try {
-      report = await storeReport(command.store);
+      ({ report, label: source } = await storeReport(command.store));
     } catch (error) {
       if (error instanceof UsageError) throw error;
       io.stderr.write(`error: ${(error as Error).message}\n`);
       return EXIT.notOk;
     }
-    source = 'the PostgreSQL store';
   } else {
     if (command.file === undefined) throw new UsageError('missing the log file (or - for stdin, or --database-url)');
     const { createReportBuilder } = await import('../report/fold');
