@@ -300,9 +300,11 @@ export function decisionColumn(lifecycle: CompiledLifecycle, to: number, toleran
  * If a concurrent writer got there first, the function decides again on the
  * row locked with `SELECT … FOR UPDATE`, in the same call; each statement in
  * the function takes a new snapshot, so that second look also sees a provider
- * id the other writer recorded. For a new message a plain INSERT is used; if
- * another session inserted it first, the unique violation rolls the whole
- * call back and the caller re-runs it, now finding the row.
+ * id the other writer recorded. A new message is inserted with `ON CONFLICT
+ * DO NOTHING`: if another session inserted it first (the insert waits for
+ * that session to commit), nothing is written yet, and the function decides
+ * again on the now stored row, locked, in the same call: no error, no
+ * rolled-back work, no second round trip.
  *
  * It returns one text value, not a row: a function returning a row type
  * builds its tuple descriptor and a result set on every call, which cost
@@ -429,7 +431,14 @@ LOOP
     END IF;
   ELSE
     INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
-    VALUES (p_message_id, p_channel, p_status, v_counts, cardinality(v_path), v_since, v_deadline, v_delays);
+    VALUES (p_message_id, p_channel, p_status, v_counts, cardinality(v_path), v_since, v_deadline, v_delays)
+    ON CONFLICT (message_id) DO NOTHING;
+    IF NOT FOUND THEN
+      -- Another session stored the message first (and committed: the insert waited for it). Nothing is
+      -- written yet, so decide again on its row, locked, instead of failing the call.
+      v_locked := true;
+      CONTINUE attempt;
+    END IF;
   END IF;
   IF v_fired IS NOT NULL THEN
     INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, timer)
@@ -480,9 +489,12 @@ $delivery_lifecycle$`;
  *    INSERT, and every history row with one INSERT, all from arrays.
  *
  * Returns one text per item, in input order, coded as the single-report
- * function's ({@link decodeApplyEvent}). A new message inserted by a
- * concurrent writer meanwhile trips the primary key: the call rolls back
- * whole and the caller re-runs it.
+ * function's ({@link decodeApplyEvent}). Each attempt runs in a
+ * subtransaction: a new message another writer inserted meanwhile trips the
+ * primary key (once that writer committed), which undoes only the attempt;
+ * the next attempt, in the same call, locks the now stored row. (Before,
+ * the whole call failed and the client re-sent it: with 16 clients sharing
+ * new messages, more than one retry per batch of 100.)
  */
 function applyBatchFunctionSql(names: TableNames): string {
   const { status: s, transition: t } = names;
@@ -532,6 +544,7 @@ DECLARE
   r record;
   i int; j int; k int; sl int; c int; n int; sb int; st int; fresh boolean; cb int; db int; tb int; tn int;
   v_best int; v_to int; v_rel int; v_dup boolean; v_at timestamptz; v_len int; v_start int; v_from int;
+  v_try int := 0;
 BEGIN
   SELECT array_agg(x.m ORDER BY x.m) INTO v_mids FROM (SELECT DISTINCT u.m FROM unnest(p_mid) AS u(m)) x;
   n_slots := cardinality(v_mids);
@@ -539,6 +552,17 @@ BEGIN
   FROM (SELECT u.o, dense_rank() OVER (ORDER BY u.m)::int AS r,
                CASE WHEN u.ev IS NULL THEN NULL ELSE lag(u.o) OVER (PARTITION BY u.m, u.ev ORDER BY u.o) END::int AS prev
         FROM unnest(p_mid, p_ev) WITH ORDINALITY AS u(m, ev, o)) x;
+<<attempt>>
+LOOP
+BEGIN
+  -- A subtransaction per attempt: a new message another batch inserted meanwhile trips the primary key
+  -- (after that batch committed); only this attempt is undone, and the next one finds the row stored.
+  v_counts := ARRAY[]::int[];
+  v_delays := ARRAY[]::float8[];
+  h_mid := ARRAY[]::text[]; h_seq := ARRAY[]::int[]; h_from := ARRAY[]::text[]; h_to := ARRAY[]::text[];
+  h_implied := ARRAY[]::boolean[]; h_ev := ARRAY[]::text[]; h_at := ARRAY[]::timestamptz[]; h_timer := ARRAY[]::boolean[];
+  h_detail := ARRAY[]::text[];
+  nh := 0;
   s_ch := array_fill(0, ARRAY[n_slots]);
   s_chname := array_fill(NULL::text, ARRAY[n_slots]);
   s_stored := array_fill(false, ARRAY[n_slots]);
@@ -711,6 +735,14 @@ BEGIN
     SELECT * FROM unnest(h_mid, h_seq, h_from, h_to, h_implied, h_ev, h_at, h_timer, h_detail);
   END IF;
   RETURN v_res;
+EXCEPTION WHEN unique_violation THEN
+  -- Each retry follows a commit that stored one of the batch's new messages, so there are at most as many.
+  v_try := v_try + 1;
+  IF v_try > n_slots THEN
+    RAISE;
+  END IF;
+END;
+END LOOP;
 END
 $delivery_lifecycle$`;
 }
