@@ -475,8 +475,13 @@ $delivery_lifecycle$`;
  *
  * 1. Numbers the batch's distinct messages in message-id order and, per
  *    item, finds the previous item with the same provider event id.
- * 2. Locks the batch's stored rows `FOR UPDATE` in message-id order (one
- *    statement), so two batches never wait on each other in a cycle.
+ * 2. Locks every message of the batch in message-id order, in one
+ *    statement (`INSERT … ON CONFLICT DO UPDATE … WHERE false`): a stored
+ *    row is locked without being changed, a new message gets a placeholder
+ *    row (channel `''`) that only this transaction sees. A message another
+ *    writer is inserting is waited for, then locked, in the same order: two
+ *    batches never wait on each other in a cycle, and no unique violation
+ *    is left to retry.
  * 3. Probes the history for the items' provider ids, in a snapshot taken
  *    after the locks: an id a concurrent writer recorded is seen.
  * 4. Folds the items in input order in PL/pgSQL over arrays: per item, a
@@ -485,16 +490,16 @@ $delivery_lifecycle$`;
  *    message stored (or created earlier in the batch) under another channel
  *    gives that item a `c` answer and changes nothing; otherwise the decision
  *    table decides, and an applied report adds its implied and own rows.
- * 5. Writes every changed stored row with one UPDATE, every new row with one
- *    INSERT, and every history row with one INSERT, all from arrays.
+ * 5. Writes every changed row (stored or placeholder) with one UPDATE and
+ *    every history row with one INSERT, all from arrays, and deletes the
+ *    placeholders of new messages nothing applied to (usually none), so a
+ *    message nothing applied to stays unstored, as with `apply`.
  *
  * Returns one text per item, in input order, coded as the single-report
- * function's ({@link decodeApplyEvent}). Each attempt runs in a
- * subtransaction: a new message another writer inserted meanwhile trips the
- * primary key (once that writer committed), which undoes only the attempt;
- * the next attempt, in the same call, locks the now stored row. (Before,
- * the whole call failed and the client re-sent it: with 16 clients sharing
- * new messages, more than one retry per batch of 100.)
+ * function's ({@link decodeApplyEvent}). (Before the placeholders, a new
+ * message another writer inserted meanwhile failed the call on the primary
+ * key and the client re-sent it: with 16 clients sharing new messages, more
+ * than one retry per batch of 100.)
  */
 function applyBatchFunctionSql(names: TableNames): string {
   const { status: s, transition: t } = names;
@@ -511,6 +516,7 @@ DECLARE
   v_now timestamptz := to_timestamp(p_now_ms / 1000.0);
   n_items int := cardinality(p_mid);
   v_mids text[];
+  v_gone text[];
   v_slot int[];
   v_prev int[];
   v_known boolean[];
@@ -544,7 +550,6 @@ DECLARE
   r record;
   i int; j int; k int; sl int; c int; n int; sb int; st int; fresh boolean; cb int; db int; tb int; tn int;
   v_best int; v_to int; v_rel int; v_dup boolean; v_at timestamptz; v_len int; v_start int; v_from int;
-  v_try int := 0;
 BEGIN
   SELECT array_agg(x.m ORDER BY x.m) INTO v_mids FROM (SELECT DISTINCT u.m FROM unnest(p_mid) AS u(m)) x;
   n_slots := cardinality(v_mids);
@@ -552,17 +557,6 @@ BEGIN
   FROM (SELECT u.o, dense_rank() OVER (ORDER BY u.m)::int AS r,
                CASE WHEN u.ev IS NULL THEN NULL ELSE lag(u.o) OVER (PARTITION BY u.m, u.ev ORDER BY u.o) END::int AS prev
         FROM unnest(p_mid, p_ev) WITH ORDINALITY AS u(m, ev, o)) x;
-<<attempt>>
-LOOP
-BEGIN
-  -- A subtransaction per attempt: a new message another batch inserted meanwhile trips the primary key
-  -- (after that batch committed); only this attempt is undone, and the next one finds the row stored.
-  v_counts := ARRAY[]::int[];
-  v_delays := ARRAY[]::float8[];
-  h_mid := ARRAY[]::text[]; h_seq := ARRAY[]::int[]; h_from := ARRAY[]::text[]; h_to := ARRAY[]::text[];
-  h_implied := ARRAY[]::boolean[]; h_ev := ARRAY[]::text[]; h_at := ARRAY[]::timestamptz[]; h_timer := ARRAY[]::boolean[];
-  h_detail := ARRAY[]::text[];
-  nh := 0;
   s_ch := array_fill(0, ARRAY[n_slots]);
   s_chname := array_fill(NULL::text, ARRAY[n_slots]);
   s_stored := array_fill(false, ARRAY[n_slots]);
@@ -573,10 +567,18 @@ BEGIN
   s_dbase := array_fill(0, ARRAY[n_slots]);
   s_since := array_fill(NULL::timestamptz, ARRAY[n_slots]);
   s_deadline := array_fill(NULL::timestamptz, ARRAY[n_slots]);
+  -- Lock every message of the batch in message-id order, in one statement: a stored row is locked as
+  -- ON CONFLICT DO UPDATE locks it (WHERE false: not updated), a new message gets a placeholder row
+  -- (channel '', never committed: filled in or deleted below). A message another writer is inserting
+  -- is waited for and then locked, in the same order, so there is no unique violation to retry and
+  -- no lock cycle between batches.
+  INSERT INTO ${s} AS x (message_id, channel, status, counts, version)
+  SELECT u.m, '', '', ARRAY[]::int[], 0 FROM unnest(v_mids) AS u(m) ORDER BY u.m
+  ON CONFLICT (message_id) DO UPDATE SET version = x.version WHERE false;
   FOR r IN
     SELECT u.i::int AS i, x.channel, x.status, x.version, x.counts, x.since, x.deadline, x.delays
     FROM unnest(v_mids) WITH ORDINALITY AS u(m, i) JOIN ${s} x ON x.message_id = u.m
-    ORDER BY x.message_id FOR UPDATE OF x
+    WHERE x.channel <> ''
   LOOP
     s_stored[r.i] := true;
     c := array_position(p_ch_names, r.channel);
@@ -718,31 +720,24 @@ BEGIN
       s_chname[sl] := p_ch_names[c];
     END IF;
   END LOOP;
+  -- Every changed row, stored or new (its placeholder), with one UPDATE; the placeholders of new
+  -- messages nothing applied to are removed, so they are never seen.
   UPDATE ${s} x
-  SET status = u.status, version = u.ver, counts = v_counts[u.cb + 1 : u.cb + u.n], updated_at = now(),
+  SET channel = u.channel, status = u.status, version = u.ver, counts = v_counts[u.cb + 1 : u.cb + u.n], updated_at = now(),
       since = u.since, deadline = u.deadline, delays = v_delays[u.db + 1 : u.db + u.tn]
-  FROM (SELECT v_mids[q] AS m, p_st[p_ch_sbase[s_ch[q]] + s_status[q]] AS status, s_ver[q] AS ver, s_cbase[q] AS cb,
-               p_ch_n[s_ch[q]] AS n, s_dbase[q] AS db, p_ch_tn[s_ch[q]] AS tn, s_since[q] AS since, s_deadline[q] AS deadline
-        FROM generate_series(1, n_slots) AS q WHERE s_dirty[q] AND s_stored[q]) u
+  FROM (SELECT v_mids[q] AS m, p_ch_names[s_ch[q]] AS channel, p_st[p_ch_sbase[s_ch[q]] + s_status[q]] AS status, s_ver[q] AS ver,
+               s_cbase[q] AS cb, p_ch_n[s_ch[q]] AS n, s_dbase[q] AS db, p_ch_tn[s_ch[q]] AS tn, s_since[q] AS since, s_deadline[q] AS deadline
+        FROM generate_series(1, n_slots) AS q WHERE s_dirty[q]) u
   WHERE x.message_id = u.m;
-  INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
-  SELECT v_mids[q], p_ch_names[s_ch[q]], p_st[p_ch_sbase[s_ch[q]] + s_status[q]],
-         v_counts[s_cbase[q] + 1 : s_cbase[q] + p_ch_n[s_ch[q]]], s_ver[q], s_since[q], s_deadline[q],
-         v_delays[s_dbase[q] + 1 : s_dbase[q] + p_ch_tn[s_ch[q]]]
-  FROM generate_series(1, n_slots) AS q WHERE s_dirty[q] AND NOT s_stored[q] ORDER BY 1;
+  v_gone := ARRAY(SELECT v_mids[q] FROM generate_series(1, n_slots) AS q WHERE NOT s_stored[q] AND NOT s_dirty[q]);
+  IF cardinality(v_gone) > 0 THEN
+    DELETE FROM ${s} x WHERE x.message_id = ANY (v_gone);
+  END IF;
   IF nh > 0 THEN
     INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, timer, detail)
     SELECT * FROM unnest(h_mid, h_seq, h_from, h_to, h_implied, h_ev, h_at, h_timer, h_detail);
   END IF;
   RETURN v_res;
-EXCEPTION WHEN unique_violation THEN
-  -- Each retry follows a commit that stored one of the batch's new messages, so there are at most as many.
-  v_try := v_try + 1;
-  IF v_try > n_slots THEN
-    RAISE;
-  END IF;
-END;
-END LOOP;
 END
 $delivery_lifecycle$`;
 }

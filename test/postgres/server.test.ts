@@ -464,7 +464,7 @@ describe('expiry with several instances', () => {
   }, 60_000);
 });
 
-test('concurrent batches over the same messages in opposite orders never deadlock (rows locked in message-id order)', async () => {
+test('concurrent batches over the same messages in opposite orders never deadlock (messages locked in message-id order)', async () => {
   const lockSchema = `${schema}_locks`;
   const setup = createPostgresStore(admin, { schema: lockSchema, now: streamClock });
   await setup.migrate();
