@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const version = (await admin.query('SHOW server_version')).rows[0].server_version as string;
   const clients = Array.from({ length: CLIENTS }, () => new Client({ connectionString: server.url }));
   await Promise.all(clients.map((c) => c.connect()));
-  const rates: Record<string, number[]> = { baseline: [], logged: [], floorSql: [], floorPlpgsql: [], apply: [], floorMany: [], applyMany: [], transaction: [], ...Object.fromEntries(SWEEP.map((n) => [`many${n}`, []])) };
+  const rates: Record<string, number[]> = { baseline: [], logged: [], floorSql: [], floorPlpgsql: [], apply: [], applyRegistered: [], floorMany: [], applyMany: [], transaction: [], ...Object.fromEntries(SWEEP.map((n) => [`many${n}`, []])) };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const schema = `bench_${round}`;
@@ -88,6 +88,8 @@ async function main(): Promise<void> {
       await many.migrate();
       const tx = createPostgresStore(admin, { schema, tablePrefix: 'tx_', now: streamClock });
       await tx.migrate();
+      const registered = createPostgresStore(admin, { schema, tablePrefix: 'reg_', now: streamClock });
+      await registered.migrate();
       for (const n of SWEEP) await createPostgresStore(admin, { schema, tablePrefix: `many${n}_`, now: streamClock }).migrate();
       // The baseline table: the same rows, created up front, updated without any check.
       await admin.query(`CREATE TABLE ${schema}.plain (message_id text PRIMARY KEY, channel text NOT NULL, status text NOT NULL,
@@ -117,9 +119,17 @@ async function main(): Promise<void> {
           UPDATE ${schema}.plain SET status = st, version = version + 1, updated_at = now() WHERE message_id = m RETURNING version INTO v;
           INSERT INTO ${schema}.plain_log (message_id, seq, status, event_id) VALUES (m, v, st, ev);
         END $f$`);
+      // The reg_ store's messages are registered before the clock starts, as a sender registers them when
+      // it sends: its apply then updates rows that exist, as the baseline's UPDATE does.
+      await admin.query('SET synchronous_commit = off');
+      for (const item of [...new Map([...items, ...warmup].map((i) => [i.messageId, i])).values()]) {
+        await registered.register(item.messageId, item.channel, { at: streamClock() - 3_600_000 });
+      }
+      await admin.query('RESET synchronous_commit');
       await admin.query('CHECKPOINT');
 
       const stores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema, now: streamClock })]));
+      const regStores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema, tablePrefix: 'reg_', now: streamClock })]));
       const manyStores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema, tablePrefix: 'many_', now: streamClock })]));
       const sweepStores = SWEEP.map((n) => new Map(clients.map((c) => [c, createPostgresStore(c, { schema, tablePrefix: `many${n}_`, now: streamClock })])));
       const contenders: Record<string, [number, (client: Client, batch: readonly Item[]) => Promise<void>]> = {
@@ -151,6 +161,9 @@ async function main(): Promise<void> {
             text: `SELECT ${schema}.floor_plpgsql($1, $2, $3)`,
             values: [item.messageId, item.event.status, item.event.id ?? null],
           });
+        }],
+        applyRegistered: [1, async (client, [item]) => {
+          await (regStores.get(client) as ReturnType<typeof createPostgresStore>).apply(item.messageId, item.channel, item.event);
         }],
         floorMany: [BATCH, async (client, batch) => {
           await client.query({
@@ -199,8 +212,9 @@ async function main(): Promise<void> {
       const diff = await admin.query(
         `SELECT count(*)::int AS n FROM ${schema}.delivery_status a
          FULL JOIN ${schema}.many_status b USING (message_id) FULL JOIN ${schema}.tx_status c USING (message_id)
+         FULL JOIN ${schema}.reg_status g USING (message_id)
          ${SWEEP.map((n) => `FULL JOIN ${schema}.many${n}_status s${n} USING (message_id)`).join(' ')}
-         WHERE a.status IS DISTINCT FROM b.status OR a.status IS DISTINCT FROM c.status
+         WHERE a.status IS DISTINCT FROM b.status OR a.status IS DISTINCT FROM c.status OR a.status IS DISTINCT FROM g.status
          ${SWEEP.map((n) => `OR a.status IS DISTINCT FROM s${n}.status`).join(' ')}`,
       );
       if (only === undefined && diff.rows[0].n !== 0) throw new Error(`contenders disagree on ${diff.rows[0].n} messages`);
@@ -224,6 +238,7 @@ async function main(): Promise<void> {
     ['floor for apply: SQL function, UPDATE + history INSERT (no checks), one call per report', median(rates.floorSql)],
     ['floor for apply: PL/pgSQL function, UPDATE then history INSERT (no checks), one call per report', median(rates.floorPlpgsql)],
     ['store.apply (one call per report: read, conditional update)', median(rates.apply)],
+    ['store.apply on messages registered beforehand (rows exist, as the baseline\'s do; not the goal row)', median(rates.applyRegistered)],
     [`floor for applyMany: set-based batch of ${BATCH} (rows locked in id order, one UPDATE … FROM unnest, one history INSERT; no checks)`, median(rates.floorMany)],
     [`store.applyMany (batches of ${BATCH})`, median(rates.applyMany)],
     ['interactive transaction (BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT)', median(rates.transaction)],
