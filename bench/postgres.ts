@@ -294,6 +294,9 @@ The floor rows are the goals' ceilings, measured in the same run: the same write
 baseline's rows with no lifecycle check, no duplicate detection and no row creation. For \`apply\`
 the better of the two function floors counts (${applyFloor.toFixed(2)}); for \`applyMany\` the set-based
 batch (${manyFloor.toFixed(2)}). A goal above its floor cannot be met on this machine by any store SQL.
+\`apply\` on messages registered beforehand runs the same reports on a store whose rows were created
+before the clock started (as a sender's \`register\` does), the baseline's situation; the goal row
+keeps the workload in which half the reports create their message's row.
 
 The batch-size sweep: the same reports through \`applyMany\` in batches of each size (each
 size on its own tables; a batch of 1 takes the single-report function, as \`applyMany\` does).

@@ -416,9 +416,46 @@ LOOP
   END IF;
   v_base := v_version + (CASE WHEN v_fired IS NULL THEN 0 ELSE 1 END);
   IF v_path IS NOT NULL AND p_status <> v_status THEN
+    -- The new status's deadline: the earliest of its timers (a loop over the few timers, not a query).
     v_since := coalesce(to_timestamp(p_at_ms / 1000.0), v_now);
-    SELECT min(v_since + v_delays[i] * interval '1 millisecond') INTO v_deadline
-    FROM generate_subscripts(p_timer_from, 1) AS i WHERE p_timer_from[i] = p_status;
+    v_deadline := NULL;
+    FOR j IN 1 .. cardinality(p_timer_from) LOOP
+      IF p_timer_from[j] = p_status AND (v_deadline IS NULL OR v_since + v_delays[j] * interval '1 millisecond' < v_deadline) THEN
+        v_deadline := v_since + v_delays[j] * interval '1 millisecond';
+      END IF;
+    END LOOP;
+  END IF;
+  IF v_fired IS NULL AND cardinality(v_path) = 1 THEN
+    -- The common case, one legal step and no timer: the row and its history row in ONE statement (a
+    -- data-modifying CTE), one executor run instead of two. The history row is written only if the
+    -- row was (its version still the one read, or the new message not inserted by someone else first);
+    -- otherwise nothing was written, and the row is decided again, locked.
+    IF v_stored THEN
+      WITH u AS (
+        UPDATE ${s} r SET status = p_status, version = v_version + 1, counts = v_counts, updated_at = now(),
+               since = v_since, deadline = v_deadline, delays = v_delays
+        WHERE r.message_id = p_message_id AND r.version = v_version
+        RETURNING 1)
+      INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, detail)
+      SELECT p_message_id, v_version + 1, v_status, p_status, false, p_event_id,
+             CASE WHEN p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END, p_detail
+      FROM u;
+    ELSE
+      WITH u AS (
+        INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
+        VALUES (p_message_id, p_channel, p_status, v_counts, 1, v_since, v_deadline, v_delays)
+        ON CONFLICT (message_id) DO NOTHING
+        RETURNING 1)
+      INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, detail)
+      SELECT p_message_id, 1, v_status, p_status, false, p_event_id,
+             CASE WHEN p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END, p_detail
+      FROM u;
+    END IF;
+    IF NOT FOUND THEN
+      v_locked := true;
+      CONTINUE attempt;
+    END IF;
+    RETURN v_result;
   END IF;
   IF v_stored THEN
     UPDATE ${s} r SET status = CASE WHEN v_path IS NULL THEN v_status ELSE p_status END, version = v_base + coalesce(cardinality(v_path), 0),
