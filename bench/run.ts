@@ -120,7 +120,7 @@ function benchPostgres(): { rows: Row[]; note: string } {
     const line = printed.find((m) => m[1] === key);
     if (line === undefined) return [{ measure, value: NaN, target, ok: false, detail: 'not printed by bench/postgres.ts in this run' }];
     const goal = Number(line[4]);
-    const row = ratio(`store \`${key}\`${line[2]} (16 clients) / unconditional single-row UPDATE`, Number(line[3]), `≥ ${line[4]}`, (r) => r >= goal, 'from bench/postgres.ts, same run; see benchmarks-postgres.md');
+    const row = ratio(`store \`${key}\`${line[2]} (16 clients) / unconditional single-row UPDATE`, Number(line[3]), `≥ ${line[4]}`, (r) => r >= goal, `from bench/postgres.ts, same run (${line[3]}); see benchmarks-postgres.md`);
     const floor = floors.find((m) => m[1] === key);
     if (floor === undefined) return [row];
     const value = Number(floor[3]);
