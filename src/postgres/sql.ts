@@ -304,7 +304,9 @@ export function decisionColumn(lifecycle: CompiledLifecycle, to: number, toleran
  * DO NOTHING`: if another session inserted it first (the insert waits for
  * that session to commit), nothing is written yet, and the function decides
  * again on the now stored row, locked, in the same call: no error, no
- * rolled-back work, no second round trip.
+ * rolled-back work, no second round trip. The common applied report (one
+ * legal step, no timer due) writes its row and its history row with one
+ * data-modifying CTE, so the history row exists only if the row was written.
  *
  * It returns one text value, not a row: a function returning a row type
  * builds its tuple descriptor and a result set on every call, which cost
