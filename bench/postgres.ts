@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const version = (await admin.query('SHOW server_version')).rows[0].server_version as string;
   const clients = Array.from({ length: CLIENTS }, () => new Client({ connectionString: server.url }));
   await Promise.all(clients.map((c) => c.connect()));
-  const rates: Record<string, number[]> = { baseline: [], logged: [], apply: [], applyMany: [], transaction: [], ...Object.fromEntries(SWEEP.map((n) => [`many${n}`, []])) };
+  const rates: Record<string, number[]> = { baseline: [], logged: [], floorSql: [], floorPlpgsql: [], apply: [], applyRegistered: [], floorMany: [], applyMany: [], transaction: [], ...Object.fromEntries(SWEEP.map((n) => [`many${n}`, []])) };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const schema = `bench_${round}`;
@@ -88,6 +88,8 @@ async function main(): Promise<void> {
       await many.migrate();
       const tx = createPostgresStore(admin, { schema, tablePrefix: 'tx_', now: streamClock });
       await tx.migrate();
+      const registered = createPostgresStore(admin, { schema, tablePrefix: 'reg_', now: streamClock });
+      await registered.migrate();
       for (const n of SWEEP) await createPostgresStore(admin, { schema, tablePrefix: `many${n}_`, now: streamClock }).migrate();
       // The baseline table: the same rows, created up front, updated without any check.
       await admin.query(`CREATE TABLE ${schema}.plain (message_id text PRIMARY KEY, channel text NOT NULL, status text NOT NULL,
@@ -103,9 +105,31 @@ async function main(): Promise<void> {
         `INSERT INTO ${schema}.plain (message_id, channel, status, counts) SELECT id, 'sms', 'REGISTERED', '{0,0,0,0,0}' FROM unnest($1::text[]) AS id`,
         [ids],
       );
+      // The floors: the same writes without any lifecycle check, duplicate detection or row creation, on the
+      // baseline's rows. For apply, the UPDATE and the history INSERT inside a function (one call per report),
+      // once as a SQL function and once in PL/pgSQL as the store's function is written. For applyMany, a
+      // whole batch set-based: its rows locked in message-id order (so batches never deadlock), ONE UPDATE …
+      // FROM unnest and ONE history INSERT … FROM unnest. What the store does on top of these is its price.
+      await admin.query(`CREATE FUNCTION ${schema}.floor_sql(m text, st text, ev text) RETURNS void LANGUAGE sql AS $f$
+        WITH u AS (UPDATE ${schema}.plain SET status = st, version = version + 1, updated_at = now() WHERE message_id = m RETURNING version)
+        INSERT INTO ${schema}.plain_log (message_id, seq, status, event_id) SELECT m, version, st, ev FROM u $f$`);
+      await admin.query(`CREATE FUNCTION ${schema}.floor_plpgsql(m text, st text, ev text) RETURNS void LANGUAGE plpgsql AS $f$
+        DECLARE v int;
+        BEGIN
+          UPDATE ${schema}.plain SET status = st, version = version + 1, updated_at = now() WHERE message_id = m RETURNING version INTO v;
+          INSERT INTO ${schema}.plain_log (message_id, seq, status, event_id) VALUES (m, v, st, ev);
+        END $f$`);
+      // The reg_ store's messages are registered before the clock starts, as a sender registers them when
+      // it sends: its apply then updates rows that exist, as the baseline's UPDATE does.
+      await admin.query('SET synchronous_commit = off');
+      for (const item of [...new Map([...items, ...warmup].map((i) => [i.messageId, i])).values()]) {
+        await registered.register(item.messageId, item.channel, { at: streamClock() - 3_600_000 });
+      }
+      await admin.query('RESET synchronous_commit');
       await admin.query('CHECKPOINT');
 
       const stores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema, now: streamClock })]));
+      const regStores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema, tablePrefix: 'reg_', now: streamClock })]));
       const manyStores = new Map(clients.map((c) => [c, createPostgresStore(c, { schema, tablePrefix: 'many_', now: streamClock })]));
       const sweepStores = SWEEP.map((n) => new Map(clients.map((c) => [c, createPostgresStore(c, { schema, tablePrefix: `many${n}_`, now: streamClock })])));
       const contenders: Record<string, [number, (client: Client, batch: readonly Item[]) => Promise<void>]> = {
@@ -122,6 +146,40 @@ async function main(): Promise<void> {
             text: `WITH u AS (UPDATE ${schema}.plain SET status = $2, version = version + 1, updated_at = now() WHERE message_id = $1 RETURNING version)
                    INSERT INTO ${schema}.plain_log (message_id, seq, status, event_id) SELECT $1, version, $2, $3 FROM u`,
             values: [item.messageId, item.event.status, item.event.id ?? null],
+          });
+        }],
+        floorSql: [1, async (client, [item]) => {
+          await client.query({
+            name: `bench_floor_sql_${schema}`,
+            text: `SELECT ${schema}.floor_sql($1, $2, $3)`,
+            values: [item.messageId, item.event.status, item.event.id ?? null],
+          });
+        }],
+        floorPlpgsql: [1, async (client, [item]) => {
+          await client.query({
+            name: `bench_floor_plpgsql_${schema}`,
+            text: `SELECT ${schema}.floor_plpgsql($1, $2, $3)`,
+            values: [item.messageId, item.event.status, item.event.id ?? null],
+          });
+        }],
+        applyRegistered: [1, async (client, [item]) => {
+          await (regStores.get(client) as ReturnType<typeof createPostgresStore>).apply(item.messageId, item.channel, item.event);
+        }],
+        floorMany: [BATCH, async (client, batch) => {
+          await client.query({
+            name: `bench_floor_many_${schema}`,
+            text: `WITH b AS (
+                     SELECT u.m, u.st, u.ev, u.o, row_number() OVER (PARTITION BY u.m ORDER BY u.o) AS k, count(*) OVER (PARTITION BY u.m) AS c
+                     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(m, st, ev, o)),
+                   locked AS MATERIALIZED (
+                     SELECT p.message_id FROM ${schema}.plain p WHERE p.message_id IN (SELECT m FROM b) ORDER BY p.message_id FOR UPDATE),
+                   u AS (
+                     UPDATE ${schema}.plain p SET status = l.st, version = p.version + l.c, updated_at = now()
+                     FROM (SELECT DISTINCT ON (b.m) b.m, b.st, b.c FROM b JOIN locked ON locked.message_id = b.m ORDER BY b.m, b.o DESC) l
+                     WHERE p.message_id = l.m RETURNING p.message_id, p.version)
+                   INSERT INTO ${schema}.plain_log (message_id, seq, status, event_id)
+                   SELECT b.m, u.version - b.c + b.k, b.st, b.ev FROM b JOIN u ON u.message_id = b.m`,
+            values: [batch.map((i) => i.messageId), batch.map((i) => i.event.status), batch.map((i) => i.event.id ?? null)],
           });
         }],
         apply: [1, async (client, [item]) => {
@@ -154,8 +212,9 @@ async function main(): Promise<void> {
       const diff = await admin.query(
         `SELECT count(*)::int AS n FROM ${schema}.delivery_status a
          FULL JOIN ${schema}.many_status b USING (message_id) FULL JOIN ${schema}.tx_status c USING (message_id)
+         FULL JOIN ${schema}.reg_status g USING (message_id)
          ${SWEEP.map((n) => `FULL JOIN ${schema}.many${n}_status s${n} USING (message_id)`).join(' ')}
-         WHERE a.status IS DISTINCT FROM b.status OR a.status IS DISTINCT FROM c.status
+         WHERE a.status IS DISTINCT FROM b.status OR a.status IS DISTINCT FROM c.status OR a.status IS DISTINCT FROM g.status
          ${SWEEP.map((n) => `OR a.status IS DISTINCT FROM s${n}.status`).join(' ')}`,
       );
       if (only === undefined && diff.rows[0].n !== 0) throw new Error(`contenders disagree on ${diff.rows[0].n} messages`);
@@ -176,7 +235,11 @@ async function main(): Promise<void> {
   const rows = [
     ['unconditional UPDATE (baseline)', base],
     ['unconditional UPDATE + history INSERT, one statement (no checks)', median(rates.logged)],
+    ['floor for apply: SQL function, UPDATE + history INSERT (no checks), one call per report', median(rates.floorSql)],
+    ['floor for apply: PL/pgSQL function, UPDATE then history INSERT (no checks), one call per report', median(rates.floorPlpgsql)],
     ['store.apply (one call per report: read, conditional update)', median(rates.apply)],
+    ['store.apply on messages registered beforehand (rows exist, as the baseline\'s do; not the goal row)', median(rates.applyRegistered)],
+    [`floor for applyMany: set-based batch of ${BATCH} (rows locked in id order, one UPDATE … FROM unnest, one history INSERT; no checks)`, median(rates.floorMany)],
     [`store.applyMany (batches of ${BATCH})`, median(rates.applyMany)],
     ['interactive transaction (BEGIN; SELECT … FOR UPDATE; UPDATE; INSERT; COMMIT)', median(rates.transaction)],
   ] as const;
@@ -194,9 +257,22 @@ async function main(): Promise<void> {
   ].join('\n');
   process.stdout.write(`\n${table}\n\n${sweepTable}\n`);
   const ratio = median(rates.apply) / base;
-  process.stdout.write(`\napply / baseline = ${ratio.toFixed(2)} (target ≥ 0.80): ${ratio >= 0.8 ? 'met' : 'NOT met'}\n`);
   const manyRatio = median(rates.applyMany) / base;
-  process.stdout.write(`applyMany (batches of ${BATCH}) / baseline = ${manyRatio.toFixed(2)} (target ≥ 2): ${manyRatio >= 2 ? 'met' : 'NOT met'}\n`);
+  // A floor is the same writes without the store's checks, in the same run: when a goal is missed and its
+  // floor is below the goal too, no store could meet it on this machine, whatever its SQL.
+  const applyFloor = Math.max(median(rates.floorSql), median(rates.floorPlpgsql)) / base;
+  const manyFloor = median(rates.floorMany) / base;
+  const verdict = (value: number, goal: number, floor: number): string =>
+    value >= goal
+      ? 'met'
+      : floor < goal
+        ? `NOT met; unreachable here: the floor without checks reaches only ${floor.toFixed(2)}`
+        : `NOT met; the floor without checks reaches ${floor.toFixed(2)}, the rest is the store's own cost`;
+  // Three decimals on the goal lines: 0.7996 is not met, and must not print as 0.80.
+  process.stdout.write(`\napply / baseline = ${ratio.toFixed(3)} (target ≥ 0.80): ${verdict(ratio, 0.8, applyFloor)}\n`);
+  process.stdout.write(`apply floor (UPDATE + history INSERT in a function, no checks) / baseline = ${applyFloor.toFixed(2)} (the most apply could reach)\n`);
+  process.stdout.write(`applyMany (batches of ${BATCH}) / baseline = ${manyRatio.toFixed(3)} (target ≥ 2): ${verdict(manyRatio, 2, manyFloor)}\n`);
+  process.stdout.write(`applyMany floor (set-based batch of ${BATCH}, no checks) / baseline = ${manyFloor.toFixed(2)} (the most applyMany could reach)\n`);
   if (!process.argv.includes('--no-write')) {
     const doc = `# PostgreSQL store benchmark
 
@@ -212,8 +288,16 @@ The machine is shared (2 cores), so read the ratios, not the absolute rates.
 
 ${table}
 
-Goals: \`apply\` ≥ 0.80× the baseline (${ratio >= 0.8 ? 'met' : 'not met'} in this run: ${ratio.toFixed(2)}),
-\`applyMany\` in batches of ${BATCH} ≥ 2× (${manyRatio >= 2 ? 'met' : 'not met'}: ${manyRatio.toFixed(2)}).
+Goals: \`apply\` ≥ 0.80× the baseline (${ratio.toFixed(3)} in this run: ${verdict(ratio, 0.8, applyFloor)}),
+\`applyMany\` in batches of ${BATCH} ≥ 2× (${manyRatio.toFixed(3)}: ${verdict(manyRatio, 2, manyFloor)}).
+
+The floor rows are the goals' ceilings, measured in the same run: the same writes on the
+baseline's rows with no lifecycle check, no duplicate detection and no row creation. For \`apply\`
+the better of the two function floors counts (${applyFloor.toFixed(2)}); for \`applyMany\` the set-based
+batch (${manyFloor.toFixed(2)}). A goal above its floor cannot be met on this machine by any store SQL.
+\`apply\` on messages registered beforehand runs the same reports on a store whose rows were created
+before the clock started (as a sender's \`register\` does), the baseline's situation; the goal row
+keeps the workload in which half the reports create their message's row.
 
 The batch-size sweep: the same reports through \`applyMany\` in batches of each size (each
 size on its own tables; a batch of 1 takes the single-report function, as \`applyMany\` does).

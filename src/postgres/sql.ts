@@ -300,9 +300,13 @@ export function decisionColumn(lifecycle: CompiledLifecycle, to: number, toleran
  * If a concurrent writer got there first, the function decides again on the
  * row locked with `SELECT … FOR UPDATE`, in the same call; each statement in
  * the function takes a new snapshot, so that second look also sees a provider
- * id the other writer recorded. For a new message a plain INSERT is used; if
- * another session inserted it first, the unique violation rolls the whole
- * call back and the caller re-runs it, now finding the row.
+ * id the other writer recorded. A new message is inserted with `ON CONFLICT
+ * DO NOTHING`: if another session inserted it first (the insert waits for
+ * that session to commit), nothing is written yet, and the function decides
+ * again on the now stored row, locked, in the same call: no error, no
+ * rolled-back work, no second round trip. The common applied report (one
+ * legal step, no timer due) writes its row and its history row with one
+ * data-modifying CTE, so the history row exists only if the row was written.
  *
  * It returns one text value, not a row: a function returning a row type
  * builds its tuple descriptor and a result set on every call, which cost
@@ -414,9 +418,46 @@ LOOP
   END IF;
   v_base := v_version + (CASE WHEN v_fired IS NULL THEN 0 ELSE 1 END);
   IF v_path IS NOT NULL AND p_status <> v_status THEN
+    -- The new status's deadline: the earliest of its timers (a loop over the few timers, not a query).
     v_since := coalesce(to_timestamp(p_at_ms / 1000.0), v_now);
-    SELECT min(v_since + v_delays[i] * interval '1 millisecond') INTO v_deadline
-    FROM generate_subscripts(p_timer_from, 1) AS i WHERE p_timer_from[i] = p_status;
+    v_deadline := NULL;
+    FOR j IN 1 .. cardinality(p_timer_from) LOOP
+      IF p_timer_from[j] = p_status AND (v_deadline IS NULL OR v_since + v_delays[j] * interval '1 millisecond' < v_deadline) THEN
+        v_deadline := v_since + v_delays[j] * interval '1 millisecond';
+      END IF;
+    END LOOP;
+  END IF;
+  IF v_fired IS NULL AND cardinality(v_path) = 1 THEN
+    -- The common case, one legal step and no timer: the row and its history row in ONE statement (a
+    -- data-modifying CTE), one executor run instead of two. The history row is written only if the
+    -- row was (its version still the one read, or the new message not inserted by someone else first);
+    -- otherwise nothing was written, and the row is decided again, locked.
+    IF v_stored THEN
+      WITH u AS (
+        UPDATE ${s} r SET status = p_status, version = v_version + 1, counts = v_counts, updated_at = now(),
+               since = v_since, deadline = v_deadline, delays = v_delays
+        WHERE r.message_id = p_message_id AND r.version = v_version
+        RETURNING 1)
+      INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, detail)
+      SELECT p_message_id, v_version + 1, v_status, p_status, false, p_event_id,
+             CASE WHEN p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END, p_detail
+      FROM u;
+    ELSE
+      WITH u AS (
+        INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
+        VALUES (p_message_id, p_channel, p_status, v_counts, 1, v_since, v_deadline, v_delays)
+        ON CONFLICT (message_id) DO NOTHING
+        RETURNING 1)
+      INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, detail)
+      SELECT p_message_id, 1, v_status, p_status, false, p_event_id,
+             CASE WHEN p_at_ms IS NOT NULL THEN to_timestamp(p_at_ms / 1000.0) END, p_detail
+      FROM u;
+    END IF;
+    IF NOT FOUND THEN
+      v_locked := true;
+      CONTINUE attempt;
+    END IF;
+    RETURN v_result;
   END IF;
   IF v_stored THEN
     UPDATE ${s} r SET status = CASE WHEN v_path IS NULL THEN v_status ELSE p_status END, version = v_base + coalesce(cardinality(v_path), 0),
@@ -429,7 +470,14 @@ LOOP
     END IF;
   ELSE
     INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
-    VALUES (p_message_id, p_channel, p_status, v_counts, cardinality(v_path), v_since, v_deadline, v_delays);
+    VALUES (p_message_id, p_channel, p_status, v_counts, cardinality(v_path), v_since, v_deadline, v_delays)
+    ON CONFLICT (message_id) DO NOTHING;
+    IF NOT FOUND THEN
+      -- Another session stored the message first (and committed: the insert waited for it). Nothing is
+      -- written yet, so decide again on its row, locked, instead of failing the call.
+      v_locked := true;
+      CONTINUE attempt;
+    END IF;
   END IF;
   IF v_fired IS NOT NULL THEN
     INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, timer)
@@ -466,8 +514,13 @@ $delivery_lifecycle$`;
  *
  * 1. Numbers the batch's distinct messages in message-id order and, per
  *    item, finds the previous item with the same provider event id.
- * 2. Locks the batch's stored rows `FOR UPDATE` in message-id order (one
- *    statement), so two batches never wait on each other in a cycle.
+ * 2. Locks every message of the batch in message-id order, in one
+ *    statement (`INSERT … ON CONFLICT DO UPDATE … WHERE false`): a stored
+ *    row is locked without being changed, a new message gets a placeholder
+ *    row (channel `''`) that only this transaction sees. A message another
+ *    writer is inserting is waited for, then locked, in the same order: two
+ *    batches never wait on each other in a cycle, and no unique violation
+ *    is left to retry.
  * 3. Probes the history for the items' provider ids, in a snapshot taken
  *    after the locks: an id a concurrent writer recorded is seen.
  * 4. Folds the items in input order in PL/pgSQL over arrays: per item, a
@@ -476,13 +529,16 @@ $delivery_lifecycle$`;
  *    message stored (or created earlier in the batch) under another channel
  *    gives that item a `c` answer and changes nothing; otherwise the decision
  *    table decides, and an applied report adds its implied and own rows.
- * 5. Writes every changed stored row with one UPDATE, every new row with one
- *    INSERT, and every history row with one INSERT, all from arrays.
+ * 5. Writes every changed row (stored or placeholder) with one UPDATE and
+ *    every history row with one INSERT, all from arrays, and deletes the
+ *    placeholders of new messages nothing applied to (usually none), so a
+ *    message nothing applied to stays unstored, as with `apply`.
  *
  * Returns one text per item, in input order, coded as the single-report
- * function's ({@link decodeApplyEvent}). A new message inserted by a
- * concurrent writer meanwhile trips the primary key: the call rolls back
- * whole and the caller re-runs it.
+ * function's ({@link decodeApplyEvent}). (Before the placeholders, a new
+ * message another writer inserted meanwhile failed the call on the primary
+ * key and the client re-sent it: with 16 clients sharing new messages, more
+ * than one retry per batch of 100.)
  */
 function applyBatchFunctionSql(names: TableNames): string {
   const { status: s, transition: t } = names;
@@ -499,6 +555,7 @@ DECLARE
   v_now timestamptz := to_timestamp(p_now_ms / 1000.0);
   n_items int := cardinality(p_mid);
   v_mids text[];
+  v_gone text[];
   v_slot int[];
   v_prev int[];
   v_known boolean[];
@@ -549,10 +606,18 @@ BEGIN
   s_dbase := array_fill(0, ARRAY[n_slots]);
   s_since := array_fill(NULL::timestamptz, ARRAY[n_slots]);
   s_deadline := array_fill(NULL::timestamptz, ARRAY[n_slots]);
+  -- Lock every message of the batch in message-id order, in one statement: a stored row is locked as
+  -- ON CONFLICT DO UPDATE locks it (WHERE false: not updated), a new message gets a placeholder row
+  -- (channel '', never committed: filled in or deleted below). A message another writer is inserting
+  -- is waited for and then locked, in the same order, so there is no unique violation to retry and
+  -- no lock cycle between batches.
+  INSERT INTO ${s} AS x (message_id, channel, status, counts, version)
+  SELECT u.m, '', '', ARRAY[]::int[], 0 FROM unnest(v_mids) AS u(m) ORDER BY u.m
+  ON CONFLICT (message_id) DO UPDATE SET version = x.version WHERE false;
   FOR r IN
     SELECT u.i::int AS i, x.channel, x.status, x.version, x.counts, x.since, x.deadline, x.delays
     FROM unnest(v_mids) WITH ORDINALITY AS u(m, i) JOIN ${s} x ON x.message_id = u.m
-    ORDER BY x.message_id FOR UPDATE OF x
+    WHERE x.channel <> ''
   LOOP
     s_stored[r.i] := true;
     c := array_position(p_ch_names, r.channel);
@@ -694,18 +759,19 @@ BEGIN
       s_chname[sl] := p_ch_names[c];
     END IF;
   END LOOP;
+  -- Every changed row, stored or new (its placeholder), with one UPDATE; the placeholders of new
+  -- messages nothing applied to are removed, so they are never seen.
   UPDATE ${s} x
-  SET status = u.status, version = u.ver, counts = v_counts[u.cb + 1 : u.cb + u.n], updated_at = now(),
+  SET channel = u.channel, status = u.status, version = u.ver, counts = v_counts[u.cb + 1 : u.cb + u.n], updated_at = now(),
       since = u.since, deadline = u.deadline, delays = v_delays[u.db + 1 : u.db + u.tn]
-  FROM (SELECT v_mids[q] AS m, p_st[p_ch_sbase[s_ch[q]] + s_status[q]] AS status, s_ver[q] AS ver, s_cbase[q] AS cb,
-               p_ch_n[s_ch[q]] AS n, s_dbase[q] AS db, p_ch_tn[s_ch[q]] AS tn, s_since[q] AS since, s_deadline[q] AS deadline
-        FROM generate_series(1, n_slots) AS q WHERE s_dirty[q] AND s_stored[q]) u
+  FROM (SELECT v_mids[q] AS m, p_ch_names[s_ch[q]] AS channel, p_st[p_ch_sbase[s_ch[q]] + s_status[q]] AS status, s_ver[q] AS ver,
+               s_cbase[q] AS cb, p_ch_n[s_ch[q]] AS n, s_dbase[q] AS db, p_ch_tn[s_ch[q]] AS tn, s_since[q] AS since, s_deadline[q] AS deadline
+        FROM generate_series(1, n_slots) AS q WHERE s_dirty[q]) u
   WHERE x.message_id = u.m;
-  INSERT INTO ${s} (message_id, channel, status, counts, version, since, deadline, delays)
-  SELECT v_mids[q], p_ch_names[s_ch[q]], p_st[p_ch_sbase[s_ch[q]] + s_status[q]],
-         v_counts[s_cbase[q] + 1 : s_cbase[q] + p_ch_n[s_ch[q]]], s_ver[q], s_since[q], s_deadline[q],
-         v_delays[s_dbase[q] + 1 : s_dbase[q] + p_ch_tn[s_ch[q]]]
-  FROM generate_series(1, n_slots) AS q WHERE s_dirty[q] AND NOT s_stored[q] ORDER BY 1;
+  v_gone := ARRAY(SELECT v_mids[q] FROM generate_series(1, n_slots) AS q WHERE NOT s_stored[q] AND NOT s_dirty[q]);
+  IF cardinality(v_gone) > 0 THEN
+    DELETE FROM ${s} x WHERE x.message_id = ANY (v_gone);
+  END IF;
   IF nh > 0 THEN
     INSERT INTO ${t} (message_id, seq, from_status, to_status, implied, event_id, at, timer, detail)
     SELECT * FROM unnest(h_mid, h_seq, h_from, h_to, h_implied, h_ev, h_at, h_timer, h_detail);
