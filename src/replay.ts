@@ -4,7 +4,7 @@ import { LifecycleError, TRANSITION_CODES } from './errors';
 import { cutDetail, MAX_DETAIL_LENGTH } from './internal/detail';
 import { show } from './messages';
 import type { ApplyCode, ApplyOptions, ApplyResult, Policy } from './apply';
-import { readReport, stepReport, type SeenIds } from './step';
+import { readFields, stepReport, type ReportFields, type SeenIds } from './step';
 import { foldStatus } from './parse';
 
 /** Options of {@link createReplay}. */
@@ -121,29 +121,86 @@ export interface Replay {
 
 const APPLY_CODES = TRANSITION_CODES.filter((code): code is ApplyCode => code !== 'unknown_channel');
 
-/** One message: a few pointers, however many lines it has. */
-class MessageState implements SeenIds {
-  rejected = false;
-  /** Ring of recent event ids; allocated on the first id. */
-  seen: string[] | null = null;
-  seenNext = 0;
+/**
+ * One message: four fields, however many lines it has (a fixed shape, every
+ * field set by the constructor, so every record shares one hidden class).
+ */
+class MessageState {
+  /** The current status's id in the lifecycle, times two, plus one once an event of the message was rejected. */
+  code: number;
+  /**
+   * The event ids remembered, oldest first: none (`null`), one inline (a
+   * string), up to {@link ARRAY_IDS} in an array, more in a Set (see {@link RememberedIds}).
+   */
+  seen: IdList = null;
   /** An observer's per-message data (see {@link ReplayEvent.slot}). */
   data: unknown = undefined;
   constructor(
     readonly lifecycle: CompiledLifecycle,
-    public status: string,
-    readonly maxSeen: number,
-  ) {}
+    status: number,
+  ) {
+    this.code = status * 2;
+  }
+
+  /** The current status's name. */
+  get status(): string {
+    return this.lifecycle.statuses[this.code >> 1];
+  }
+}
+
+/** A message's remembered event ids, oldest first, in the smallest form their number allows. */
+export type IdList = string | string[] | Set<string> | null;
+
+/**
+ * Above this many remembered ids a message's array becomes a Set (linear
+ * search stays cheaper below it).
+ *
+ * @example createReplay({ maxSeenIdsPerMessage: ARRAY_IDS }) // never needs a Set
+ */
+export const ARRAY_IDS = 16;
+
+/**
+ * The replay's {@link SeenIds}: one object for the whole replay, pointed at
+ * the message whose line is being stepped. Remembers the last `max` distinct
+ * ids of each message, oldest forgotten first, stored as compactly as their
+ * number allows: a message with one id holds the string itself.
+ *
+ * @example
+ * const ids = new RememberedIds(2), message = { seen: null };
+ * ids.message = message;
+ * ids.seenBefore('a'); ids.seenBefore('b'); ids.seenBefore('c'); // false three times; 'a' is forgotten
+ * ids.seenBefore('b'); // true
+ */
+export class RememberedIds implements SeenIds {
+  /** The message whose ids {@link seenBefore} reads and updates; set before each step. */
+  message: { seen: IdList } | null = null;
+  constructor(readonly max: number) {}
 
   seenBefore(id: string): boolean {
-    const seen = this.seen;
-    if (seen === null) this.seen = [id];
-    else if (seen.includes(id)) return true;
-    else if (seen.length < this.maxSeen) seen.push(id);
-    else {
-      seen[this.seenNext] = id;
-      this.seenNext = (this.seenNext + 1) % this.maxSeen;
+    const message = this.message as MessageState;
+    const seen = message.seen;
+    if (seen === null) {
+      message.seen = id;
+      return false;
     }
+    if (typeof seen === 'string') {
+      if (seen === id) return true;
+      message.seen = this.max === 1 ? id : [seen, id];
+      return false;
+    }
+    if (Array.isArray(seen)) {
+      if (seen.includes(id)) return true;
+      if (seen.length >= this.max) {
+        seen.shift();
+        seen.push(id);
+      } else if (seen.length < ARRAY_IDS) seen.push(id);
+      else message.seen = new Set(seen).add(id);
+      return false;
+    }
+    if (seen.has(id)) return true;
+    seen.add(id);
+    // A Set iterates in insertion order: its first id is the oldest.
+    if (seen.size > this.max) seen.delete(seen.values().next().value as string);
     return false;
   }
 }
@@ -199,6 +256,9 @@ export function createReplay(options: ReplayOptions = {}): Replay {
   }
   const applyOptions: ApplyOptions = { policy };
   const messages = new Map<string, MessageState>();
+  // One report object and one id memory for every line: nothing allocated per line but what JSON.parse makes.
+  const report: ReportFields = { status: undefined, id: undefined, at: undefined };
+  const ids = maxSeen > 0 ? new RememberedIds(maxSeen) : null;
   let lines = 0;
   let events = 0;
   let legal = 0;
@@ -272,21 +332,23 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     }
     // Exact names take the fast path; any other spelling is read as parseStatus reads it.
     const status = lifecycle.lookup.get(reported) === undefined ? (foldStatus(lifecycle, reported) ?? reported) : reported;
-    const read = readReport(event);
-    if (typeof read === 'string') return bad(lineNumber, read);
-    const report = status === reported ? read : { ...read, status };
+    const why = readFields(event, report);
+    if (why !== null) return bad(lineNumber, why);
+    report.status = status;
     const detail = event.detail;
     if (detail !== undefined && typeof detail !== 'string') return bad(lineNumber, `"detail" must be a string, got ${show(detail)}`);
     let state = messages.get(id);
     const first = state === undefined;
     if (state === undefined) {
-      state = new MessageState(lifecycle, lifecycle.statuses[lifecycle.initial], maxSeen);
+      state = new MessageState(lifecycle, lifecycle.initial);
       messages.set(id, state);
     } else if (state.lifecycle !== lifecycle) {
       return bad(lineNumber, `message ${show(id)} is ${state.lifecycle.name}, not ${lifecycle.name}`);
     }
     events++;
-    const result = stepReport(lifecycle, state.status, report, maxSeen > 0 ? state : null, applyOptions);
+    if (ids !== null) ids.message = state;
+    const current = lifecycle.statuses[state.code >> 1];
+    const result = stepReport(lifecycle, current, report, ids, applyOptions);
     if (result === undefined) {
       duplicate++;
       if (onEvent !== undefined) notify(lineNumber, id, state, status, report.at, detail, null, first);
@@ -296,15 +358,15 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     if (result.outcome === 'applied') {
       if (result.code === 'skipped') skipped++;
       else legal++;
-      state.status = result.status;
+      state.code = ((lifecycle.lookup.get(result.status) as number) << 1) | (state.code & 1);
     } else if (result.outcome === 'ignored') {
       if (result.code === 'duplicate') duplicate++;
       else stale++;
     } else {
       rejected++;
       rejectedBy[result.code]++;
-      if (!state.rejected) {
-        state.rejected = true;
+      if ((state.code & 1) === 0) {
+        state.code |= 1;
         rejectedMessageCount++;
         if (rejectedMessages.length < maxListed) {
           rejectedMessages.push({
@@ -312,7 +374,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
             channel: lifecycle.name,
             line: lineNumber,
             status,
-            current: state.status,
+            current,
             code: result.code,
             reason: result.message,
           });
