@@ -6,6 +6,7 @@ import { show } from './messages';
 import type { ApplyCode, ApplyOptions, ApplyResult, Policy } from './apply';
 import { readFields, stepReport, type ReportFields, type SeenIds } from './step';
 import { foldStatus } from './parse';
+import { readEventLine, type EventLineFields } from './internal/event-line';
 
 /** Options of {@link createReplay}. */
 export interface ReplayOptions {
@@ -205,6 +206,17 @@ export class RememberedIds implements SeenIds {
   }
 }
 
+const NOT_JSON = Symbol('not JSON');
+
+/** JSON.parse, or {@link NOT_JSON}: the replay's hot function keeps no try/catch of its own. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -259,6 +271,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
   // One report object and one id memory for every line: nothing allocated per line but what JSON.parse makes.
   const report: ReportFields = { status: undefined, id: undefined, at: undefined };
   const ids = maxSeen > 0 ? new RememberedIds(maxSeen) : null;
+  const fields: EventLineFields = { message: undefined, channel: undefined, status: undefined, id: undefined, at: undefined, detail: undefined };
   let lines = 0;
   let events = 0;
   let legal = 0;
@@ -310,14 +323,14 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     if (typeof text !== 'string') return bad(lineNumber, `not a line of text: ${show(text)}`);
     // Blank lines are skipped; test the first character before paying for trim().
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return bad(lineNumber, 'not valid JSON');
+    let event: Record<string, unknown> | EventLineFields;
+    if (readEventLine(text, fields)) event = fields;
+    else {
+      const value = parseJson(text);
+      if (value === NOT_JSON) return bad(lineNumber, 'not valid JSON');
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(lineNumber, 'not a JSON object');
+      event = value as Record<string, unknown>;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(lineNumber, 'not a JSON object');
-    const event = value as Record<string, unknown>;
     const id = event.message;
     if (typeof id !== 'string' || id === '') {
       return bad(lineNumber, id === undefined ? 'missing "message"' : `"message" must be a non-empty string, got ${show(id)}`);
@@ -332,7 +345,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     }
     // Exact names take the fast path; any other spelling is read as parseStatus reads it.
     const status = lifecycle.lookup.get(reported) === undefined ? (foldStatus(lifecycle, reported) ?? reported) : reported;
-    const why = readFields(event, report);
+    const why = readFields(event as Record<string, unknown>, report);
     if (why !== null) return bad(lineNumber, why);
     report.status = status;
     const detail = event.detail;
