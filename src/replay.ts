@@ -266,6 +266,13 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be channel names or compiled lifecycles, got ${show(channel)}`);
     channels.set(lifecycle.name.toLowerCase(), lifecycle);
   }
+  // The channels' exact names, compared before hashing the line's name (a log names two or three channels).
+  const exactNames = [...channels.values()].map((lifecycle) => lifecycle.name);
+  const exactLifecycles = [...channels.values()];
+  function channelNamed(name: string): CompiledLifecycle | undefined {
+    for (let i = 0; i < exactNames.length && i < 4; i++) if (exactNames[i] === name) return exactLifecycles[i];
+    return channels.get(name) ?? channels.get(name.trim().toLowerCase());
+  }
   const applyOptions: ApplyOptions = { policy };
   const messages = new Map<string, MessageState>();
   // One report object and one id memory for every line: nothing allocated per line but what JSON.parse makes.
@@ -337,7 +344,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     }
     const channelName = event.channel;
     if (channelName === undefined) return bad(lineNumber, 'missing "channel"');
-    const lifecycle = typeof channelName === 'string' ? (channels.get(channelName) ?? channels.get(channelName.trim().toLowerCase())) : undefined;
+    const lifecycle = typeof channelName === 'string' ? channelNamed(channelName) : undefined;
     if (lifecycle === undefined) return bad(lineNumber, `unknown channel ${show(channelName)}`);
     const reported = event.status;
     if (typeof reported !== 'string') {
