@@ -178,7 +178,7 @@ export class RememberedIds implements SeenIds {
   constructor(readonly max: number) {}
 
   seenBefore(id: string): boolean {
-    const message = this.message as MessageState;
+    const message = this.message as { seen: IdList };
     const seen = message.seen;
     if (seen === null) {
       message.seen = id;
@@ -229,7 +229,9 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
  * Replays an event log line by line in memory bounded by the number of
  * messages (one small record each, with at most `maxSeenIdsPerMessage` event
  * ids), not by the number of lines. Each line is one JSON object
- * `{ "message": string, "channel": string, "status": string, "id"?: string, "at"?: string | number, "detail"?: string }`;
+ * `{ "message": string, "channel": string, "status": string, "id"?: string, "at"?: string | number, "detail"?: string }`
+ * (a line with exactly these keys in this order, no blanks or escapes and an
+ * integer `at` is read without `JSON.parse`, to the same values);
  * each message starts in its channel's initial status and its events are
  * folded in arrival order with `applyStatus`, exactly as `reconcile` folds
  * them (an event id seen before for the message is an ignored `duplicate`).
@@ -275,7 +277,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
   }
   const applyOptions: ApplyOptions = { policy };
   const messages = new Map<string, MessageState>();
-  // One report object and one id memory for every line: nothing allocated per line but what JSON.parse makes.
+  // One report, one line-fields object and one id memory for every line: nothing allocated per line but what reading it makes.
   const report: ReportFields = { status: undefined, id: undefined, at: undefined };
   const ids = maxSeen > 0 ? new RememberedIds(maxSeen) : null;
   const fields: EventLineFields = { message: undefined, channel: undefined, status: undefined, id: undefined, at: undefined, detail: undefined };

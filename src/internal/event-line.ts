@@ -27,8 +27,9 @@ const EVENT_LINE = new RegExp(
 );
 
 // V8 shares the line's memory with a capture of 13 or more characters (a
-// "sliced" string): a message key or event id kept for the replay's life would
-// keep its whole line alive. A concatenation flattened by slice() is a copy.
+// "sliced" string): a message key or event id kept for the replay's life (or a
+// status or detail an observer keeps) would keep its whole line alive. A
+// concatenation flattened by slice() is a copy.
 const SHARED_FROM = 13;
 function own(text: string): string {
   return text.length < SHARED_FROM ? text : (text + ' ').slice(0, -1);
@@ -46,12 +47,13 @@ export function readEventLine(text: string, into: EventLineFields): boolean {
   const m = EVENT_LINE.exec(text);
   if (m === null) return false;
   into.message = own(m[1]);
-  into.channel = m[2];
-  into.status = m[3];
+  into.channel = own(m[2]);
+  into.status = own(m[3]);
   const id = m[4];
   into.id = id === undefined ? undefined : own(id);
   const at = m[5];
   into.at = at === undefined ? undefined : Number(at);
-  into.detail = m[6];
+  const detail = m[6];
+  into.detail = detail === undefined ? undefined : own(detail);
   return true;
 }
