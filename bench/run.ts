@@ -26,56 +26,88 @@ interface Row {
 }
 
 const smoke = process.argv.includes('--smoke');
+/**
+ * `--only replay,memory` (names: checks, apply, replay, report, memory, cold,
+ * postgres, webhooks) runs those groups alone and writes nothing: for
+ * measuring one idea at a time. The full run is what docs/benchmarks.md shows.
+ */
+const only = onlyGroups(process.argv);
+const runs = (group: string): boolean => only === undefined || only.has(group);
+
+function onlyGroups(argv: readonly string[]): Set<string> | undefined {
+  const at = argv.indexOf('--only');
+  if (at < 0) return undefined;
+  const names = (argv[at + 1] ?? '').split(',').filter((name) => name !== '');
+  const known = ['checks', 'apply', 'replay', 'report', 'memory', 'cold', 'postgres', 'webhooks'];
+  const unknown = names.filter((name) => !known.includes(name));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma-separated list of ${known.join(', ')}; got ${argv[at + 1] ?? 'nothing'}`);
+  return new Set(names);
+}
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const time = smoke ? 20 : 1500;
   const stream = mixedStream(smoke ? 256 : 4096);
 
-  const t = await benchChecks(stream, time);
   const ns = (x: number) => `${x.toFixed(1)} ns`;
-  rows.push(ratio('canTransition / Map<string, Set<string>>', t.canTransition / t.mapSet, '≤ 1.5', (r) => r <= 1.5, `${ns(t.canTransition)} vs ${ns(t.mapSet)}`));
-  rows.push(ratio('snapshot.can() / canTransition', t.snapshotCan / t.canTransition, '≥ 10', (r) => r >= 10, `${ns(t.snapshotCan)} vs ${ns(t.canTransition)}`));
-  rows.push(ratio('xstate transition() / canTransition', t.xstateTransition / t.canTransition, '≥ 300', (r) => r >= 300, `${ns(t.xstateTransition)} vs ${ns(t.canTransition)}`));
-  rows.push(ratio('applyStatus / canTransition (realistic mix, 5 % bad input)', t.applyStatus / t.canTransition, '—', () => true, `${ns(t.applyStatus)} vs ${ns(t.canTransition)}`));
-  rows.push(ratio('checkTransition / canTransition', t.checkTransition / t.canTransition, '—', () => true, `${ns(t.checkTransition)}`));
-  rows.push(ratio('canTransition / Uint8Array floor', t.canTransition / t.floor, '—', () => true, `floor ${ns(t.floor)}`));
+  if (runs('checks')) {
+    const t = await benchChecks(stream, time);
+    rows.push(ratio('canTransition / Map<string, Set<string>>', t.canTransition / t.mapSet, '≤ 1.5', (r) => r <= 1.5, `${ns(t.canTransition)} vs ${ns(t.mapSet)}`));
+    rows.push(ratio('snapshot.can() / canTransition', t.snapshotCan / t.canTransition, '≥ 10', (r) => r >= 10, `${ns(t.snapshotCan)} vs ${ns(t.canTransition)}`));
+    rows.push(ratio('xstate transition() / canTransition', t.xstateTransition / t.canTransition, '≥ 300', (r) => r >= 300, `${ns(t.xstateTransition)} vs ${ns(t.canTransition)}`));
+    rows.push(ratio('applyStatus / canTransition (realistic mix, 5 % bad input)', t.applyStatus / t.canTransition, '—', () => true, `${ns(t.applyStatus)} vs ${ns(t.canTransition)}`));
+    rows.push(ratio('checkTransition / canTransition', t.checkTransition / t.canTransition, '—', () => true, `${ns(t.checkTransition)}`));
+    rows.push(ratio('canTransition / Uint8Array floor', t.canTransition / t.floor, '—', () => true, `floor ${ns(t.floor)}`));
+  }
 
   // Issue 13's rows: valid statuses only, then a flood where about half the reports are bad.
-  const valid = await benchApply(mixedStream(smoke ? 256 : 4096, 42, 0), time);
-  rows.push(ratio('applyStatus / canTransition, valid statuses only', valid.applyStatus / valid.canTransition, '≤ 2', (r) => r <= 2, `${ns(valid.applyStatus)} vs ${ns(valid.canTransition)}`));
-  const flood = await benchApply(mixedStream(smoke ? 256 : 4096, 43, 0.5), time);
-  rows.push(ratio('applyStatus / canTransition, about half the statuses unknown or inapplicable', flood.applyStatus / flood.canTransition, '≤ 2', (r) => r <= 2, `${ns(flood.applyStatus)} vs ${ns(flood.canTransition)}`));
-  rows.push(ratio('… floor: one new result object per report / canTransition, same stream', flood.objectPerReport / flood.canTransition, '—', () => true, `${ns(flood.objectPerReport)}: what allocating per bad report would cost; the library allocates only for a new unknown string`));
+  if (runs('apply')) {
+    const valid = await benchApply(mixedStream(smoke ? 256 : 4096, 42, 0), time);
+    rows.push(ratio('applyStatus / canTransition, valid statuses only', valid.applyStatus / valid.canTransition, '≤ 2', (r) => r <= 2, `${ns(valid.applyStatus)} vs ${ns(valid.canTransition)}`));
+    const flood = await benchApply(mixedStream(smoke ? 256 : 4096, 43, 0.5), time);
+    rows.push(ratio('applyStatus / canTransition, about half the statuses unknown or inapplicable', flood.applyStatus / flood.canTransition, '≤ 2', (r) => r <= 2, `${ns(flood.applyStatus)} vs ${ns(flood.canTransition)}`));
+    rows.push(ratio('… floor: one new result object per report / canTransition, same stream', flood.objectPerReport / flood.canTransition, '—', () => true, `${ns(flood.objectPerReport)}: what allocating per bad report would cost; the library allocates only for a new unknown string`));
+  }
 
-  const { lines, messages } = eventLog(smoke ? 5000 : 1_000_000);
-  const replay = benchReplay(lines, messages, smoke ? 1 : 5);
-  rows.push(ratio(`replay throughput / JSON.parse alone (${lines.length.toLocaleString('en')} lines, ${messages.toLocaleString('en')} messages)`, replay.parseMs / replay.replayMs, '≥ 0.7', (r) => r >= 0.7, `${replay.replayMs.toFixed(0)} ms vs ${replay.parseMs.toFixed(0)} ms`));
-  rows.push(ratio('… parse + a Map of seen event ids alone (no state machine) / JSON.parse alone', replay.parseMs / replay.idsMs, '—', () => true, `${replay.idsMs.toFixed(0)} ms: the floor for exact de-duplication`));
-  rows.push(ratio('… replay / parse + seen ids alone (what the state machine adds)', replay.idsMs / replay.replayMs, '—', () => true, `${replay.replayMs.toFixed(0)} ms vs ${replay.idsMs.toFixed(0)} ms`));
-  const unseen = benchReplay(lines, messages, smoke ? 1 : 5, { maxSeenIdsPerMessage: 0 });
-  rows.push(ratio('… without remembering event ids (maxSeenIdsPerMessage: 0)', unseen.parseMs / unseen.replayMs, '—', () => true, `${unseen.replayMs.toFixed(0)} ms vs ${unseen.parseMs.toFixed(0)} ms`));
+  const { lines, messages } = runs('replay') || runs('report') ? eventLog(smoke ? 5000 : 1_000_000) : { lines: [], messages: 0 };
+  if (runs('replay')) {
+    const replay = benchReplay(lines, messages, smoke ? 1 : 5);
+    rows.push(ratio(`replay throughput / JSON.parse alone (${lines.length.toLocaleString('en')} lines, ${messages.toLocaleString('en')} messages)`, replay.parseMs / replay.replayMs, '≥ 0.7', (r) => r >= 0.7, `${replay.replayMs.toFixed(0)} ms vs ${replay.parseMs.toFixed(0)} ms`));
+    rows.push(ratio('… parse + a Map of seen event ids alone (no state machine) / JSON.parse alone', replay.parseMs / replay.idsMs, '—', () => true, `${replay.idsMs.toFixed(0)} ms: exact de-duplication after JSON.parse (the replay reads lines of its documented shape without JSON.parse)`));
+    rows.push(ratio('… replay / parse + seen ids alone (what the state machine adds)', replay.idsMs / replay.replayMs, '—', () => true, `${replay.replayMs.toFixed(0)} ms vs ${replay.idsMs.toFixed(0)} ms`));
+    const unseen = benchReplay(lines, messages, smoke ? 1 : 5, { maxSeenIdsPerMessage: 0 });
+    rows.push(ratio('… without remembering event ids (maxSeenIdsPerMessage: 0)', unseen.parseMs / unseen.replayMs, '—', () => true, `${unseen.replayMs.toFixed(0)} ms vs ${unseen.parseMs.toFixed(0)} ms`));
+    // The same log with a blank after each brace: valid JSON, never the documented shape, so every line takes JSON.parse.
+    const spaced = benchReplay(lines.map((text) => text.replace('{', '{ ')), messages, smoke ? 1 : 5);
+    rows.push(ratio('… the same log with blanks (every line through JSON.parse) / JSON.parse alone', spaced.parseMs / spaced.replayMs, '—', () => true, `${spaced.replayMs.toFixed(0)} ms vs ${spaced.parseMs.toFixed(0)} ms`));
+  }
 
-  const report = benchReport(lines, smoke ? 1 : 5);
-  const perLine = (ms: number) => `${((ms * 1e6) / report.lines).toFixed(0)} ns/line`;
-  rows.push(ratio(`delivery report / replay, time per line (${report.lines.toLocaleString('en')} lines)`, report.reportMs / report.replayMs, '≤ 1.5', (r) => r <= 1.5, `${perLine(report.reportMs)} vs ${perLine(report.replayMs)}`));
-  rows.push(ratio('… peak heap streaming the log from a file: report / replay', report.reportPeakMiB / report.replayPeakMiB, '—', () => true, `${report.reportPeakMiB.toFixed(0)} MiB vs ${report.replayPeakMiB.toFixed(0)} MiB above the starting heap`));
+  if (runs('report')) {
+    const report = benchReport(lines, smoke ? 1 : 5);
+    const perLine = (ms: number) => `${((ms * 1e6) / report.lines).toFixed(0)} ns/line`;
+    rows.push(ratio(`delivery report / replay, time per line (${report.lines.toLocaleString('en')} lines)`, report.reportMs / report.replayMs, '≤ 1.5', (r) => r <= 1.5, `${perLine(report.reportMs)} vs ${perLine(report.replayMs)}`));
+    rows.push(ratio('… peak heap streaming the log from a file: report / replay', report.reportPeakMiB / report.replayPeakMiB, '—', () => true, `${report.reportPeakMiB.toFixed(0)} MiB vs ${report.replayPeakMiB.toFixed(0)} MiB above the starting heap`));
+  }
 
-  const memory = benchMemory(smoke ? 1000 : 1_000_000, smoke ? 1000 : 100_000);
-  const record = memory.record - memory.index;
-  const snapshot = memory.snapshot - memory.index;
-  rows.push(ratio(`heap per message: compact record / xstate snapshot (${memory.messages.toLocaleString('en')} vs ${memory.xstateMessages.toLocaleString('en')} messages)`, record / snapshot, '≤ 0.125', (r) => r <= 0.125, `${record.toFixed(0)} B vs ${snapshot.toFixed(0)} B, beyond a ${memory.index.toFixed(0)} B id index`));
+  if (runs('memory')) {
+    const memory = benchMemory(smoke ? 1000 : 1_000_000, smoke ? 1000 : 100_000);
+    const record = memory.record - memory.index;
+    const snapshot = memory.snapshot - memory.index;
+    rows.push(ratio(`heap per message: compact record / xstate snapshot (${memory.messages.toLocaleString('en')} vs ${memory.xstateMessages.toLocaleString('en')} messages)`, record / snapshot, '≤ 0.125', (r) => r <= 0.125, `${record.toFixed(0)} B vs ${snapshot.toFixed(0)} B, beyond a ${memory.index.toFixed(0)} B id index`));
+  }
 
-  const cold = benchColdStart(smoke ? 1 : 31);
-  rows.push(ratio('require of the package root + first canTransition / require of xstate alone (fresh processes)', cold.library / cold.xstate, '≤ 0.5', (r) => r <= 0.5, `${cold.library.toFixed(2)} ms vs ${cold.xstate.toFixed(2)} ms`));
-  rows.push(ratio('… floor: require of an empty module / require of xstate', cold.empty / cold.xstate, '—', () => true, `${cold.empty.toFixed(2)} ms: what any require costs`));
+  if (runs('cold')) {
+    const cold = benchColdStart(smoke ? 1 : 31);
+    rows.push(ratio('require of the package root + first canTransition / require of xstate alone (fresh processes)', cold.library / cold.xstate, '≤ 0.5', (r) => r <= 0.5, `${cold.library.toFixed(2)} ms vs ${cold.xstate.toFixed(2)} ms`));
+    rows.push(ratio('… floor: require of an empty module / require of xstate', cold.empty / cold.xstate, '—', () => true, `${cold.empty.toFixed(2)} ms: what any require costs`));
+  }
 
-  const postgres = benchPostgres();
+  const postgres = runs('postgres') ? benchPostgres() : { rows: [], note: '' };
   rows.push(...postgres.rows);
   const table = render(rows);
   console.log(table);
-  benchWebhooks();
-  if (!smoke) writeReport(table, postgres.note);
+  if (runs('webhooks')) benchWebhooks();
+  if (!smoke && only === undefined) writeReport(table, postgres.note);
 }
 
 /**

@@ -94,15 +94,45 @@ export function applyStatus<C extends ChannelRef>(
   options?: ApplyOptions,
 ): ApplyResult<StatusOf<C>> {
   const lifecycle = lifecycleOf(channel as unknown) ?? requireLifecycle(channel);
-  const policy = policyOf(options);
+  return decideStatus(lifecycle, current, incoming, policyOf(options)) as ApplyResult<StatusOf<C>>;
+}
+
+/**
+ * @internal {@link applyStatus} once its channel is a compiled lifecycle and
+ * its options were read by {@link policyOf}: the same decision, the same
+ * frozen result, without checking the lifecycle again (what the one step,
+ * `stepReport`, calls per report). Throws as `applyStatus` does for a bad
+ * `current`.
+ *
+ * @example decideStatus(lifecycleOf('email'), 'SUBMITTED', 'OPEN', policyOf(undefined)).implied // ['DELIVERED']
+ */
+export function decideStatus(lifecycle: CompiledLifecycle, current: string, incoming: unknown, policy: typeof TOLERANT | typeof STRICT): ApplyResult {
   const c = lifecycle.lookup.get(current);
   if (c === undefined || c < 0) return invalidCurrent(lifecycle, current);
   const x = lifecycle.lookup.get(incoming as string);
-  const decisions = decisionsOf(lifecycle);
-  if (x !== undefined && x >= 0) return decisions[policy][c * lifecycle.size + x] as ApplyResult<StatusOf<C>>;
+  const decisions = decisionsFor(lifecycle);
+  if (x !== undefined && x >= 0) return decisions[policy][c * lifecycle.size + x];
   // A name of the catalog the channel does not use: as precomputed as any pair.
-  if (x === INAPPLICABLE) return decisions.inapplicable[(decisions.vocabulary.get(incoming) as number) * lifecycle.size + c] as ApplyResult<StatusOf<C>>;
-  return unknownStatus(lifecycle, decisions, c, current, incoming) as Rejected<StatusOf<C>>;
+  if (x === INAPPLICABLE) return decisions.inapplicable[(decisions.vocabulary.get(incoming) as number) * lifecycle.size + c];
+  return unknownStatus(lifecycle, decisions, c, current, incoming);
+}
+
+// The last two lifecycles' decisions, checked by identity before the memo's
+// WeakMap: a log interleaves SMS and e-mail messages line by line.
+let lastLifecycle: CompiledLifecycle | undefined;
+let lastDecisions: Decisions | undefined;
+let otherLifecycle: CompiledLifecycle | undefined;
+let otherDecisions: Decisions | undefined;
+
+function decisionsFor(lifecycle: CompiledLifecycle): Decisions {
+  if (lifecycle === lastLifecycle) return lastDecisions as Decisions;
+  if (lifecycle === otherLifecycle) return otherDecisions as Decisions;
+  const decisions = decisionsOf(lifecycle);
+  otherLifecycle = lastLifecycle;
+  otherDecisions = lastDecisions;
+  lastLifecycle = lifecycle;
+  lastDecisions = decisions;
+  return decisions;
 }
 
 const TOLERANT = 0;

@@ -4,8 +4,9 @@ import { LifecycleError, TRANSITION_CODES } from './errors';
 import { cutDetail, MAX_DETAIL_LENGTH } from './internal/detail';
 import { show } from './messages';
 import type { ApplyCode, ApplyOptions, ApplyResult, Policy } from './apply';
-import { readReport, stepReport, type SeenIds } from './step';
+import { readFields, stepReport, type ReportFields, type SeenIds } from './step';
 import { foldStatus } from './parse';
+import { readEventLine, type EventLineFields } from './internal/event-line';
 
 /** Options of {@link createReplay}. */
 export interface ReplayOptions {
@@ -121,30 +122,98 @@ export interface Replay {
 
 const APPLY_CODES = TRANSITION_CODES.filter((code): code is ApplyCode => code !== 'unknown_channel');
 
-/** One message: a few pointers, however many lines it has. */
-class MessageState implements SeenIds {
-  rejected = false;
-  /** Ring of recent event ids; allocated on the first id. */
-  seen: string[] | null = null;
-  seenNext = 0;
+/**
+ * One message: four fields, however many lines it has (a fixed shape, every
+ * field set by the constructor, so every record shares one hidden class).
+ */
+class MessageState {
+  /** The current status's id in the lifecycle, times two, plus one once an event of the message was rejected. */
+  code: number;
+  /**
+   * The event ids remembered, oldest first: none (`null`), one inline (a
+   * string), up to {@link ARRAY_IDS} in an array, more in a Set (see {@link RememberedIds}).
+   */
+  seen: IdList = null;
   /** An observer's per-message data (see {@link ReplayEvent.slot}). */
   data: unknown = undefined;
   constructor(
     readonly lifecycle: CompiledLifecycle,
-    public status: string,
-    readonly maxSeen: number,
-  ) {}
+    status: number,
+  ) {
+    this.code = status * 2;
+  }
+
+  /** The current status's name. */
+  get status(): string {
+    return this.lifecycle.statuses[this.code >> 1];
+  }
+}
+
+/** A message's remembered event ids, oldest first, in the smallest form their number allows. */
+export type IdList = string | string[] | Set<string> | null;
+
+/**
+ * Above this many remembered ids a message's array becomes a Set (linear
+ * search stays cheaper below it).
+ *
+ * @example createReplay({ maxSeenIdsPerMessage: ARRAY_IDS }) // never needs a Set
+ */
+export const ARRAY_IDS = 16;
+
+/**
+ * The replay's {@link SeenIds}: one object for the whole replay, pointed at
+ * the message whose line is being stepped. Remembers the last `max` distinct
+ * ids of each message, oldest forgotten first, stored as compactly as their
+ * number allows: a message with one id holds the string itself.
+ *
+ * @example
+ * const ids = new RememberedIds(2), message = { seen: null };
+ * ids.message = message;
+ * ids.seenBefore('a'); ids.seenBefore('b'); ids.seenBefore('c'); // false three times; 'a' is forgotten
+ * ids.seenBefore('b'); // true
+ */
+export class RememberedIds implements SeenIds {
+  /** The message whose ids {@link seenBefore} reads and updates; set before each step. */
+  message: { seen: IdList } | null = null;
+  constructor(readonly max: number) {}
 
   seenBefore(id: string): boolean {
-    const seen = this.seen;
-    if (seen === null) this.seen = [id];
-    else if (seen.includes(id)) return true;
-    else if (seen.length < this.maxSeen) seen.push(id);
-    else {
-      seen[this.seenNext] = id;
-      this.seenNext = (this.seenNext + 1) % this.maxSeen;
+    const message = this.message as { seen: IdList };
+    const seen = message.seen;
+    if (seen === null) {
+      message.seen = id;
+      return false;
     }
+    if (typeof seen === 'string') {
+      if (seen === id) return true;
+      message.seen = this.max === 1 ? id : [seen, id];
+      return false;
+    }
+    if (Array.isArray(seen)) {
+      if (seen.includes(id)) return true;
+      if (seen.length >= this.max) {
+        seen.shift();
+        seen.push(id);
+      } else if (seen.length < ARRAY_IDS) seen.push(id);
+      else message.seen = new Set(seen).add(id);
+      return false;
+    }
+    if (seen.has(id)) return true;
+    seen.add(id);
+    // A Set iterates in insertion order: its first id is the oldest.
+    if (seen.size > this.max) seen.delete(seen.values().next().value as string);
     return false;
+  }
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/** JSON.parse, or {@link NOT_JSON}: the replay's hot function keeps no try/catch of its own. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
   }
 }
 
@@ -160,7 +229,9 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
  * Replays an event log line by line in memory bounded by the number of
  * messages (one small record each, with at most `maxSeenIdsPerMessage` event
  * ids), not by the number of lines. Each line is one JSON object
- * `{ "message": string, "channel": string, "status": string, "id"?: string, "at"?: string | number, "detail"?: string }`;
+ * `{ "message": string, "channel": string, "status": string, "id"?: string, "at"?: string | number, "detail"?: string }`
+ * (a line with exactly these keys in this order, no blanks or escapes and an
+ * integer `at` is read without `JSON.parse`, to the same values);
  * each message starts in its channel's initial status and its events are
  * folded in arrival order with `applyStatus`, exactly as `reconcile` folds
  * them (an event id seen before for the message is an ignored `duplicate`).
@@ -197,8 +268,19 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be channel names or compiled lifecycles, got ${show(channel)}`);
     channels.set(lifecycle.name.toLowerCase(), lifecycle);
   }
+  // The channels' exact names, compared before hashing the line's name (a log names two or three channels).
+  const exactNames = [...channels.values()].map((lifecycle) => lifecycle.name);
+  const exactLifecycles = [...channels.values()];
+  function channelNamed(name: string): CompiledLifecycle | undefined {
+    for (let i = 0; i < exactNames.length && i < 4; i++) if (exactNames[i] === name) return exactLifecycles[i];
+    return channels.get(name) ?? channels.get(name.trim().toLowerCase());
+  }
   const applyOptions: ApplyOptions = { policy };
   const messages = new Map<string, MessageState>();
+  // One report, one line-fields object and one id memory for every line: nothing allocated per line but what reading it makes.
+  const report: ReportFields = { status: undefined, id: undefined, at: undefined };
+  const ids = maxSeen > 0 ? new RememberedIds(maxSeen) : null;
+  const fields: EventLineFields = { message: undefined, channel: undefined, status: undefined, id: undefined, at: undefined, detail: undefined };
   let lines = 0;
   let events = 0;
   let legal = 0;
@@ -250,21 +332,21 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     if (typeof text !== 'string') return bad(lineNumber, `not a line of text: ${show(text)}`);
     // Blank lines are skipped; test the first character before paying for trim().
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return bad(lineNumber, 'not valid JSON');
+    let event: Record<string, unknown> | EventLineFields;
+    if (readEventLine(text, fields)) event = fields;
+    else {
+      const value = parseJson(text);
+      if (value === NOT_JSON) return bad(lineNumber, 'not valid JSON');
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(lineNumber, 'not a JSON object');
+      event = value as Record<string, unknown>;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(lineNumber, 'not a JSON object');
-    const event = value as Record<string, unknown>;
     const id = event.message;
     if (typeof id !== 'string' || id === '') {
       return bad(lineNumber, id === undefined ? 'missing "message"' : `"message" must be a non-empty string, got ${show(id)}`);
     }
     const channelName = event.channel;
     if (channelName === undefined) return bad(lineNumber, 'missing "channel"');
-    const lifecycle = typeof channelName === 'string' ? (channels.get(channelName) ?? channels.get(channelName.trim().toLowerCase())) : undefined;
+    const lifecycle = typeof channelName === 'string' ? channelNamed(channelName) : undefined;
     if (lifecycle === undefined) return bad(lineNumber, `unknown channel ${show(channelName)}`);
     const reported = event.status;
     if (typeof reported !== 'string') {
@@ -272,21 +354,23 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     }
     // Exact names take the fast path; any other spelling is read as parseStatus reads it.
     const status = lifecycle.lookup.get(reported) === undefined ? (foldStatus(lifecycle, reported) ?? reported) : reported;
-    const read = readReport(event);
-    if (typeof read === 'string') return bad(lineNumber, read);
-    const report = status === reported ? read : { ...read, status };
+    const why = readFields(event as Record<string, unknown>, report);
+    if (why !== null) return bad(lineNumber, why);
+    report.status = status;
     const detail = event.detail;
     if (detail !== undefined && typeof detail !== 'string') return bad(lineNumber, `"detail" must be a string, got ${show(detail)}`);
     let state = messages.get(id);
     const first = state === undefined;
     if (state === undefined) {
-      state = new MessageState(lifecycle, lifecycle.statuses[lifecycle.initial], maxSeen);
+      state = new MessageState(lifecycle, lifecycle.initial);
       messages.set(id, state);
     } else if (state.lifecycle !== lifecycle) {
       return bad(lineNumber, `message ${show(id)} is ${state.lifecycle.name}, not ${lifecycle.name}`);
     }
     events++;
-    const result = stepReport(lifecycle, state.status, report, maxSeen > 0 ? state : null, applyOptions);
+    if (ids !== null) ids.message = state;
+    const current = lifecycle.statuses[state.code >> 1];
+    const result = stepReport(lifecycle, current, report, ids, applyOptions);
     if (result === undefined) {
       duplicate++;
       if (onEvent !== undefined) notify(lineNumber, id, state, status, report.at, detail, null, first);
@@ -296,15 +380,15 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     if (result.outcome === 'applied') {
       if (result.code === 'skipped') skipped++;
       else legal++;
-      state.status = result.status;
+      state.code = ((lifecycle.lookup.get(result.status) as number) << 1) | (state.code & 1);
     } else if (result.outcome === 'ignored') {
       if (result.code === 'duplicate') duplicate++;
       else stale++;
     } else {
       rejected++;
       rejectedBy[result.code]++;
-      if (!state.rejected) {
-        state.rejected = true;
+      if ((state.code & 1) === 0) {
+        state.code |= 1;
         rejectedMessageCount++;
         if (rejectedMessages.length < maxListed) {
           rejectedMessages.push({
@@ -312,7 +396,7 @@ export function createReplay(options: ReplayOptions = {}): Replay {
             channel: lifecycle.name,
             line: lineNumber,
             status,
-            current: state.status,
+            current,
             code: result.code,
             reason: result.message,
           });

@@ -1,4 +1,4 @@
-import { applyStatus, type ApplyOptions, type ApplyResult } from './apply';
+import { decideStatus, policyOf, type ApplyOptions, type ApplyResult } from './apply';
 import { toEpochMs } from './internal/time';
 import type { CompiledLifecycle } from './lifecycle';
 import { show } from './messages';
@@ -73,7 +73,7 @@ export function stepReport<S extends string>(
   options?: ApplyOptions,
 ): ApplyResult<S> | undefined {
   if (report.id !== undefined && seen !== null && seen.seenBefore(report.id)) return undefined;
-  return applyStatus(lifecycle, status, report.status, options);
+  return decideStatus(lifecycle, status, report.status, policyOf(options)) as ApplyResult<S>;
 }
 
 /** Why a report whose event id was seen before is ignored, in words. */
@@ -106,9 +106,34 @@ export function historyEntries<S extends string>(result: ApplyResult<S>, status:
 /** The report's fields, or why it is malformed. */
 export function readReport(event: unknown): ReadReport | string {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return `not an object: ${show(event)}`;
-  const { status, id, at } = event as Record<string, unknown>;
+  const report: ReportFields = { status: undefined, id: undefined, at: undefined };
+  return readFields(event as Record<string, unknown>, report) ?? report;
+}
+
+/** A {@link ReadReport} its reader may fill in again (the replay reuses one for all its lines). */
+export interface ReportFields extends ReadReport {
+  status: unknown;
+  id: string | undefined;
+  at: number | undefined;
+}
+
+/**
+ * @internal {@link readReport}'s rule for an object `event`, writing its
+ * fields into `into`: `null` when well-formed, else why not (then `into` is
+ * left part-written, to be discarded).
+ *
+ * @example readFields({ status: 'DELIVERED', at: 5 }, scratch) // null, and scratch.at === 5
+ */
+export function readFields(event: Record<string, unknown>, into: ReportFields): string | null {
+  // Read in the order a destructuring reads them (status, id, at), getters included.
+  const status = event.status;
+  const id = event.id;
+  const at = event.at;
   if (id !== undefined && (typeof id !== 'string' || id.length === 0)) return `id must be a non-empty string, got ${show(id)}`;
   const ms = toEpochMs(at);
   if (ms === null) return `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`;
-  return { status, id, at: ms };
+  into.status = status;
+  into.id = id;
+  into.at = ms;
+  return null;
 }
