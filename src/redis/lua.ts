@@ -100,11 +100,12 @@ local function leaveAt(L, st, dl, now, retain, idle)
   if dl == '' and idle >= 0 then return now + idle end
   return nil
 end
--- The message as read (nil when not stored), and whether provider id field f is set. One HMGET.
+-- The message as read (nil when not stored), whether provider id field f is set, and its idle score ('' none:
+-- side events of a message not stored keep theirs in the hash too). One HMGET.
 local function load(mk, f)
   local r = redis.call('HMGET', mk, 'c', 's', 'v', 'n', 'since', 'dl', 'dy', 'lv', f)
-  if not r[1] then return nil, false end
-  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), counts = split(r[4]), since = r[5], dl = r[6], delays = split(r[7]), lv = r[8] or '', dl0 = r[6] }, r[9] ~= false
+  if not r[1] then return nil, false, r[8] or '' end
+  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), counts = split(r[4]), since = r[5], dl = r[6], delays = split(r[7]), lv = r[8] or '', dl0 = r[6] }, r[9] ~= false, r[8] or ''
 end
 -- Writes m in one HSET, and its bucket entries only where they change: due (if it has or had a deadline),
 -- idle (if it may leave or was due to), ids (when new). extra: more fields for the HSET.
@@ -119,8 +120,8 @@ local function save(keys, mid, L, m, now, retain, idle, fresh, extra)
   if at ~= nil then
     redis.call('ZADD', keys.idle, at, mid)
     f[#f + 1] = 'lv'; f[#f + 1] = fmt(at)
-  elseif m.lv ~= '' or fresh then
-    -- fresh: an entry left by side events of a message not stored yet must not make it leave early
+  elseif m.lv ~= '' then
+    -- also the entry side events of a message not stored yet left: it must not make the message leave early
     redis.call('ZREM', keys.idle, mid)
     f[#f + 1] = 'lv'; f[#f + 1] = ''
   end
@@ -160,6 +161,7 @@ end
 const APPLY = (pol: 't' | 's') => `
 local function apply_${pol}(KEYS, ARGV)
 local now = tonumber(ARGV[1])
+local nowS = fmt(now)
 local retain = tonumber(ARGV[2])
 local idle = tonumber(ARGV[3])
 local count = tonumber(ARGV[4])
@@ -170,7 +172,7 @@ for k = 0, count - 1 do
   local a = 5 + k * 7
   local mid, ch, st, eid, at, det = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4 + k * 2], h = KEYS[5 + k * 2] }
-  local m, seen = load(keys.m, eid == '' and 'c' or '#' .. eid)
+  local m, seen, lv = load(keys.m, eid == '' and 'c' or '#' .. eid)
   if m and m.c ~= ch then
     -- Stored (or created earlier in this call) under another channel: this report changes nothing.
     out[k + 1] = 'c' .. m.c
@@ -178,7 +180,7 @@ for k = 0, count - 1 do
   local L = D[ch]
   local fresh = m == nil
   if fresh then
-    m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = fmt(now), delays = split(ARGV[a + 6]), lv = '', dl0 = '' }
+    m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = nowS, delays = split(ARGV[a + 6]), lv = lv, dl0 = '' }
     m.dl = deadlineOf(L, L.initial, m.since, m.delays)
     seen = false
   end
@@ -195,21 +197,23 @@ for k = 0, count - 1 do
     local path = L.${pol}[from][st]
     local prev = from
     for j, p in ipairs(path) do
-      local row = { q = m.v + j, f = prev, t = p, r = fmt(now) }
+      -- JSON by concatenation (numbers; 'at' is a number's decimal form): cjson only for the provider's strings
+      local row = '{"q":' .. (m.v + j) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
       if j < #path then
-        row.i = 1
+        row = row .. ',"i":1}'
       else
-        if eid ~= '' then row.id = eid end
-        if at ~= '' then row.at = at end
-        if det ~= '' then row.d = string.sub(det, 2) end
+        if eid ~= '' then row = row .. ',"id":' .. cjson.encode(eid) end
+        if at ~= '' then row = row .. ',"at":"' .. at .. '"' end
+        if det ~= '' then row = row .. ',"d":' .. cjson.encode(string.sub(det, 2)) end
+        row = row .. '}'
       end
-      rows[#rows + 1] = cjson.encode(row)
+      rows[#rows + 1] = row
       m.counts[p + 1] = m.counts[p + 1] + 1
       prev = p
     end
     m.v = m.v + #path
     if st ~= from then
-      if at ~= '' then m.since = at else m.since = fmt(now) end
+      if at ~= '' then m.since = at else m.since = nowS end
       m.dl = deadlineOf(L, st, m.since, m.delays)
     end
     m.s = st
@@ -239,10 +243,10 @@ const REGISTER = `
 local function register(KEYS, ARGV)
 local now = tonumber(ARGV[1])
 local ch, mid = ARGV[2], ARGV[3]
-local c = redis.call('HGET', KEYS[4], 'c')
-if c then return { 0, c } end
+local r = redis.call('HMGET', KEYS[4], 'c', 'lv')
+if r[1] then return { 0, r[1] } end
 local L = D[ch]
-local m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = ARGV[4], delays = split(ARGV[5]), lv = '', dl0 = '' }
+local m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = ARGV[4], delays = split(ARGV[5]), lv = r[2] or '', dl0 = '' }
 m.dl = deadlineOf(L, L.initial, m.since, m.delays)
 local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4] }
 save(keys, mid, L, m, now, tonumber(ARGV[7]), tonumber(ARGV[8]), true, ARGV[6] ~= '' and { 'reg', ARGV[6] } or nil)
@@ -313,7 +317,7 @@ end`;
  * `max` per message. KEYS: idle, m, x. ARGV: now, retain, message id, event
  * id, provider, kind, detail (each '' none, else '=' + text), at ('' none),
  * max. Side events of a message not stored leave `retain` after the last
- * one (through onArchive). Returns 1 recorded, 0 already there, -1 full.
+ * one (through onArchive); the message hash then holds only `lv`. Returns 1 recorded, 0 already there, -1 full.
  */
 const SIDE = `
 local function side(KEYS, ARGV)
@@ -327,7 +331,12 @@ if ARGV[6] ~= '' then e.k = string.sub(ARGV[6], 2) end
 if ARGV[7] ~= '' then e.d = string.sub(ARGV[7], 2) end
 if ARGV[8] ~= '' then e.at = ARGV[8] end
 redis.call('HSET', KEYS[3], eid, cjson.encode(e))
-if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('ZADD', KEYS[1], now + retain, mid) end
+if not redis.call('HGET', KEYS[2], 'c') then
+  -- The message is not stored: its side events leave retain after the last one; the score waits in its hash ('lv')
+  -- so that a report recording the message later takes the entry back.
+  redis.call('ZADD', KEYS[1], now + retain, mid)
+  redis.call('HSET', KEYS[2], 'lv', fmt(now + retain))
+end
 return 1
 end`;
 
