@@ -108,12 +108,11 @@ local function load(mk, f)
   return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), counts = split(r[4]), since = r[5], dl = r[6], delays = split(r[7]), lv = r[8] or '', dl0 = r[6] }, r[9] ~= false, r[8] or ''
 end
 -- Writes m in one HSET, and its bucket entries only where they change: due (if it has or had a deadline),
--- idle (if it may leave or was due to), ids (when new). extra: more fields for the HSET.
+-- idle (if it may leave or was due to). extra: more fields for the HSET.
 local function save(keys, mid, L, m, now, retain, idle, fresh, extra)
   local f = { 'c', m.c, 's', m.s, 'v', m.v, 'n', table.concat(m.counts, ','), 'since', m.since, 'dl', m.dl, 'dy', table.concat(m.delays, ','), 'u', fmt(now) }
   if fresh then
     f[#f + 1] = 'first'; f[#f + 1] = fmt(now); f[#f + 1] = 'id'; f[#f + 1] = mid
-    redis.call('ZADD', keys.ids, now, mid)
   end
   if m.dl ~= '' then redis.call('ZADD', keys.due, m.dl, mid) elseif m.dl0 ~= '' then redis.call('ZREM', keys.due, mid) end
   local at = leaveAt(L, m.s, m.dl, now, retain, idle)
@@ -149,7 +148,7 @@ end
 /**
  * apply_t / apply_s (tolerant, strict): applies a list of reports to
  * messages of one bucket (one hash slot), in order, atomically. KEYS: due,
- * idle, ids, then m, h per report. ARGV: now, retain ms, idle ms (-1
+ * idle, then m, h per report. ARGV: now, retain ms, idle ms (-1
  * never), count, then 7 per report: message id, channel, status id (-1
  * none of the channel's), provider id ('' none), at ('' none), detail (''
  * none, else '=' + text), delays (for a message this call records).
@@ -171,7 +170,7 @@ local met = {}
 for k = 0, count - 1 do
   local a = 5 + k * 7
   local mid, ch, st, eid, at, det = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4 + k * 2], h = KEYS[5 + k * 2] }
+  local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3 + k * 2], h = KEYS[4 + k * 2] }
   local m, seen, lv = load(keys.m, eid == '' and 'c' or '#' .. eid)
   if m and m.c ~= ch then
     -- Stored (or created earlier in this call) under another channel: this report changes nothing.
@@ -236,19 +235,19 @@ end`;
 
 /**
  * register: records a message at its initial status unless stored. KEYS:
- * due, idle, ids, m. ARGV: now, channel, message id, since, delays,
+ * due, idle, m. ARGV: now, channel, message id, since, delays,
  * registered-at ('' none), retain, idle. Returns `{1|0, stored channel}`.
  */
 const REGISTER = `
 local function register(KEYS, ARGV)
 local now = tonumber(ARGV[1])
 local ch, mid = ARGV[2], ARGV[3]
-local r = redis.call('HMGET', KEYS[4], 'c', 'lv')
+local r = redis.call('HMGET', KEYS[3], 'c', 'lv')
 if r[1] then return { 0, r[1] } end
 local L = D[ch]
 local m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = ARGV[4], delays = split(ARGV[5]), lv = r[2] or '', dl0 = '' }
 m.dl = deadlineOf(L, L.initial, m.since, m.delays)
-local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4] }
+local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3] }
 save(keys, mid, L, m, now, tonumber(ARGV[7]), tonumber(ARGV[8]), true, ARGV[6] ~= '' and { 'reg', ARGV[6] } or nil)
 return { 1, ch }
 end`;
@@ -256,7 +255,7 @@ end`;
 /**
  * sweep: fires the due timers of chosen messages of one bucket, each only
  * if its deadline is still the one read and due (another sweeper or an
- * apply may have moved it since). KEYS: due, idle, ids, then m, h per
+ * apply may have moved it since). KEYS: due, idle, then m, h per
  * message. ARGV: now, retain, idle, count, then per message its id and the
  * deadline read. Returns the ids moved.
  */
@@ -267,7 +266,7 @@ local retain, idle, count = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[
 local moved = {}
 for k = 0, count - 1 do
   local mid, seenAt = ARGV[5 + k * 2], ARGV[6 + k * 2]
-  local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4 + k * 2], h = KEYS[5 + k * 2] }
+  local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3 + k * 2], h = KEYS[4 + k * 2] }
   local m = load(keys.m, 'c')
   if m == nil then
     redis.call('ZREM', keys.due, mid)
@@ -288,7 +287,7 @@ end`;
  * drop: removes archived messages of one bucket, each only if it is still
  * due to leave and unchanged since it was read (version, '' for side events
  * of a message not stored, and the number of side events). KEYS: idle, due,
- * ids, then m, h, x per message. ARGV: now, count, then per message id,
+ * then m, h, x per message. ARGV: now, count, then per message id,
  * version and side-event count. Returns the ids removed.
  */
 const DROP = `
@@ -298,14 +297,13 @@ local count = tonumber(ARGV[2])
 local gone = {}
 for k = 0, count - 1 do
   local mid, v, sides = ARGV[3 + k * 3], ARGV[4 + k * 3], tonumber(ARGV[5 + k * 3])
-  local m, h, x = KEYS[4 + k * 3], KEYS[5 + k * 3], KEYS[6 + k * 3]
+  local m, h, x = KEYS[3 + k * 3], KEYS[4 + k * 3], KEYS[5 + k * 3]
   local at = redis.call('ZSCORE', KEYS[1], mid)
   local stored = redis.call('HGET', m, 'v') or ''
   if at and tonumber(at) <= now and stored == v and redis.call('HLEN', x) == sides then
     redis.call('DEL', m, h, x)
     redis.call('ZREM', KEYS[1], mid)
     redis.call('ZREM', KEYS[2], mid)
-    redis.call('ZREM', KEYS[3], mid)
     gone[#gone + 1] = mid
   end
 end

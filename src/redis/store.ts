@@ -331,16 +331,24 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   };
 
   const tag = (bucket: number) => `${prefix}{${bucket}}`;
-  const bucketKeys = (bucket: number) => ({ due: `${tag(bucket)}due`, idle: `${tag(bucket)}idle`, ids: `${tag(bucket)}ids` });
+  const bucketKeys = (bucket: number) => ({ due: `${tag(bucket)}due`, idle: `${tag(bucket)}idle` });
   const messageKeys = (messageId: string) => {
     const t = tag(bucketOf(messageId, buckets));
     return { m: `${t}m:${messageId}`, h: `${t}h:${messageId}`, x: `${t}x:${messageId}` };
   };
 
+  // The delays of a channel when a call gives none, worked out once.
+  const defaultDelays = new Map<CompiledLifecycle, string>();
+  const delaysOf = (lifecycle: CompiledLifecycle, given: ReturnType<typeof givenDelays>): string => {
+    if (given.size > 0) return resolveDelays(lifecycle, given).join(',');
+    let d = defaultDelays.get(lifecycle);
+    if (d === undefined) defaultDelays.set(lifecycle, (d = resolveDelays(lifecycle, given).join(',')));
+    return d;
+  };
   const delaysFor = (lifecycles: readonly CompiledLifecycle[], opts: StoreApplyOptions | RegisterOptions | undefined) => {
     const given = givenDelays(opts);
     if (given.size > 0) checkDelayNames(lifecycles, given);
-    return new Map(lifecycles.map((l) => [l.name, resolveDelays(l, given).join(',')]));
+    return new Map(lifecycles.map((l) => [l.name, delaysOf(l, given)]));
   };
 
   const prepare = (items: readonly BatchItem[]): Prepared[] => {
@@ -376,33 +384,35 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
 
   const run = async (batch: Prepared[], opts: StoreApplyOptions | undefined, perItem: boolean): Promise<BatchResult[]> => {
     const entry: Entry = policyOf(opts) === 't' ? 'apply_t' : 'apply_s';
-    const delays = delaysFor([...new Set(batch.map((p) => p.lifecycle))], opts);
-    const groups = new Map<number, number[]>();
-    batch.forEach((p, i) => {
-      const b = bucketOf(p.messageId, buckets);
-      const list = groups.get(b);
-      if (list === undefined) groups.set(b, [i]);
-      else list.push(i);
-    });
+    const delays = delaysFor(batch.length === 1 ? [batch[0].lifecycle] : [...new Set(batch.map((p) => p.lifecycle))], opts);
     const t = now();
     const answers: string[] = new Array<string>(batch.length);
-    await Promise.all(
-      [...groups].map(async ([bucket, indexes]) => {
-        const bk = bucketKeys(bucket);
-        const keys = [bk.due, bk.idle, bk.ids];
-        const args: (string | number)[] = [t, retainMs, idleMs, indexes.length];
-        for (const i of indexes) {
-          const p = batch[i];
-          const mk = messageKeys(p.messageId);
-          keys.push(mk.m, mk.h);
-          args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, delays.get(p.lifecycle.name) as string);
-        }
-        const out = (await invoke(entry, keys, args, true)) as unknown[];
-        indexes.forEach((i, k) => {
-          answers[i] = String(out[k]);
-        });
-      }),
-    );
+    const send = async (bucket: number, indexes: readonly number[]): Promise<void> => {
+      const bk = bucketKeys(bucket);
+      const keys = [bk.due, bk.idle];
+      const args: (string | number)[] = [t, retainMs, idleMs, indexes.length];
+      for (const i of indexes) {
+        const p = batch[i];
+        const mk = messageKeys(p.messageId);
+        keys.push(mk.m, mk.h);
+        args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, delays.get(p.lifecycle.name) as string);
+      }
+      const out = (await invoke(entry, keys, args, true)) as unknown[];
+      indexes.forEach((i, k) => {
+        answers[i] = String(out[k]);
+      });
+    };
+    if (batch.length === 1) await send(bucketOf(batch[0].messageId, buckets), [0]);
+    else {
+      const groups = new Map<number, number[]>();
+      batch.forEach((p, i) => {
+        const b = bucketOf(p.messageId, buckets);
+        const list = groups.get(b);
+        if (list === undefined) groups.set(b, [i]);
+        else list.push(i);
+      });
+      await Promise.all([...groups].map(([bucket, indexes]) => send(bucket, indexes)));
+    }
     return batch.map((p, i) => {
       const answer = answers[i];
       if (answer[0] !== 'c') return decide(p, answer, opts);
@@ -442,7 +452,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       }
       const bk = bucketKeys(bucketOf(messageId, buckets));
       const mk = messageKeys(messageId);
-      const out = (await invoke('register', [bk.due, bk.idle, bk.ids, mk.m], [
+      const out = (await invoke('register', [bk.due, bk.idle, mk.m], [
         now(), lifecycle.name, messageId, String(since), delays, opts?.at === undefined ? '' : String(since), retainMs, idleMs,
       ], true)) as unknown[];
       if (String(out[1]) !== lifecycle.name) {
@@ -479,7 +489,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       await Promise.all(
         [...groups].map(async ([bucket, list]) => {
           const bk = bucketKeys(bucket);
-          const keys = [bk.due, bk.idle, bk.ids];
+          const keys = [bk.due, bk.idle];
           const args: (string | number)[] = [at, retainMs, idleMs, list.length];
           for (const d of list) {
             const mk = messageKeys(d.id);
@@ -526,11 +536,25 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       checkOptions(opts);
       const { statsFromRecords } = await import('./stats');
       const lifecycles = [...registry.values()];
+      // Per shard (each master, or the one Redis): its messages found by SCAN, folded; the shards' reports merged.
+      const shards = typeof c.nodes === 'function' ? c.nodes('master') : [c as Required<Pick<RedisClient, 'call'>>];
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}{*}m:*`;
       const reports = await Promise.all(
-        Array.from({ length: buckets }, async (_, bucket) => {
-          const ids = await c.zrangebyscore(bucketKeys(bucket).ids, '-inf', '+inf');
+        shards.map(async (shard) => {
+          if (typeof shard.call !== 'function') throw new LifecycleError('invalid_argument', 'stats needs a client with call() (ioredis)');
+          const ids: string[] = [];
+          let cursor = '0';
+          do {
+            const [next, keys] = (await shard.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
+            cursor = String(next);
+            for (const key of keys) {
+              const rest = key.slice(prefix.length);
+              const close = rest.indexOf('}');
+              if (/^\{\d+$/.test(rest.slice(0, close)) && rest.startsWith('m:', close + 1)) ids.push(rest.slice(close + 3));
+            }
+          } while (cursor !== '0');
           const records = await Promise.all(
-            ids.map(async (id) => {
+            [...new Set(ids)].map(async (id) => {
               const [row, history] = await Promise.all([c.hgetall(messageKeys(id).m), readHistory(id)]);
               const message = messageOf(id, row);
               if (message === undefined) return undefined;
@@ -569,7 +593,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       await Promise.all(
         [...groups].map(async ([bucket, list]) => {
           const bk = bucketKeys(bucket);
-          const keys = [bk.idle, bk.due, bk.ids];
+          const keys = [bk.idle, bk.due];
           const args: (string | number)[] = [at, list.length];
           for (const r of list) {
             const mk = messageKeys(r.messageId);
