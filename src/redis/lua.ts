@@ -73,12 +73,17 @@ local function zeros(n)
   for i = 1, n do out[i] = 0 end
   return out
 end
+-- m's timer delays (ms, in L.timers order), split from the stored text when first needed.
+local function delaysOf(m)
+  if m.delays == nil then m.delays = split(m.dy) end
+  return m.delays
+end
 -- The earliest deadline of status st's timers from since, or '' when it has none.
-local function deadlineOf(L, st, since, delays)
+local function deadlineOf(L, st, since, m)
   local best = nil
   for i, tm in ipairs(L.timers) do
     if tm.f == st then
-      local d = tonumber(since) + delays[i]
+      local d = tonumber(since) + delaysOf(m)[i]
       if best == nil or d < best then best = d end
     end
   end
@@ -86,10 +91,10 @@ local function deadlineOf(L, st, since, delays)
   return fmt(best)
 end
 -- The status the timer of st leads to (the shortest delay, then the first), or nil.
-local function timerTo(L, st, delays)
+local function timerTo(L, st, m)
   local to, best = nil, nil
   for i, tm in ipairs(L.timers) do
-    if tm.f == st and (best == nil or delays[i] < best) then to, best = tm.t, delays[i] end
+    if tm.f == st and (best == nil or delaysOf(m)[i] < best) then to, best = tm.t, delaysOf(m)[i] end
   end
   return to
 end
@@ -105,16 +110,21 @@ end
 local function load(mk, f)
   local r = redis.call('HMGET', mk, 'c', 's', 'v', 'n', 'since', 'dl', 'dy', 'lv', f)
   if not r[1] then return nil, false, r[8] or '' end
-  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), counts = split(r[4]), since = r[5], dl = r[6], delays = split(r[7]), lv = r[8] or '', dl0 = r[6] }, r[9] ~= false, r[8] or ''
+  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), counts = split(r[4]), since = r[5], since0 = r[5], dl = r[6], dy = r[7], lv = r[8] or '', dl0 = r[6] }, r[9] ~= false, r[8] or ''
 end
--- Writes m in one HSET, and its bucket entries only where they change: due (if it has or had a deadline),
--- idle (if it may leave or was due to). extra: more fields for the HSET.
+-- Writes what changed of m in one HSET, and its bucket entries only where they change: due (when its
+-- deadline changed), idle (if it may leave or was due to). extra: more fields for the HSET.
 local function save(keys, mid, L, m, now, retain, idle, fresh, extra)
-  local f = { 'c', m.c, 's', m.s, 'v', m.v, 'n', table.concat(m.counts, ','), 'since', m.since, 'dl', m.dl, 'dy', table.concat(m.delays, ','), 'u', fmt(now) }
+  local f = { 's', m.s, 'v', m.v, 'n', table.concat(m.counts, ','), 'u', fmt(now) }
   if fresh then
+    f[#f + 1] = 'c'; f[#f + 1] = m.c; f[#f + 1] = 'dy'; f[#f + 1] = m.dy
     f[#f + 1] = 'first'; f[#f + 1] = fmt(now); f[#f + 1] = 'id'; f[#f + 1] = mid
   end
-  if m.dl ~= '' then redis.call('ZADD', keys.due, m.dl, mid) elseif m.dl0 ~= '' then redis.call('ZREM', keys.due, mid) end
+  if fresh or m.since ~= m.since0 then f[#f + 1] = 'since'; f[#f + 1] = m.since end
+  if fresh or m.dl ~= m.dl0 then
+    f[#f + 1] = 'dl'; f[#f + 1] = m.dl
+    if m.dl ~= '' then redis.call('ZADD', keys.due, m.dl, mid) elseif m.dl0 ~= '' then redis.call('ZREM', keys.due, mid) end
+  end
   local at = leaveAt(L, m.s, m.dl, now, retain, idle)
   if at ~= nil then
     redis.call('ZADD', keys.idle, at, mid)
@@ -130,7 +140,7 @@ end
 -- Fires m's timer if it is due by now: appends the timer's history entry to rows. True when it fired.
 local function fireDue(L, m, now, rows)
   if m.dl == '' or tonumber(m.dl) > now then return false end
-  local to = timerTo(L, m.s, m.delays)
+  local to = timerTo(L, m.s, m)
   if to == nil then
     m.dl = ''
     return false
@@ -140,7 +150,7 @@ local function fireDue(L, m, now, rows)
   m.counts[to + 1] = m.counts[to + 1] + 1
   m.since = m.dl
   m.s = to
-  m.dl = deadlineOf(L, to, m.since, m.delays)
+  m.dl = deadlineOf(L, to, m.since, m)
   return true
 end
 `;
@@ -179,8 +189,8 @@ for k = 0, count - 1 do
   local L = D[ch]
   local fresh = m == nil
   if fresh then
-    m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = nowS, delays = split(ARGV[a + 6]), lv = lv, dl0 = '' }
-    m.dl = deadlineOf(L, L.initial, m.since, m.delays)
+    m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = nowS, dy = ARGV[a + 6], lv = lv, dl0 = '' }
+    m.dl = deadlineOf(L, L.initial, m.since, m)
     seen = false
   end
   local rows = {}
@@ -213,7 +223,7 @@ for k = 0, count - 1 do
     m.v = m.v + #path
     if st ~= from then
       if at ~= '' then m.since = at else m.since = nowS end
-      m.dl = deadlineOf(L, st, m.since, m.delays)
+      m.dl = deadlineOf(L, st, m.since, m)
     end
     m.s = st
     if eid ~= '' then extra = { '#' .. eid, '1' } end
@@ -245,8 +255,8 @@ local ch, mid = ARGV[2], ARGV[3]
 local r = redis.call('HMGET', KEYS[3], 'c', 'lv')
 if r[1] then return { 0, r[1] } end
 local L = D[ch]
-local m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = ARGV[4], delays = split(ARGV[5]), lv = r[2] or '', dl0 = '' }
-m.dl = deadlineOf(L, L.initial, m.since, m.delays)
+local m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = ARGV[4], dy = ARGV[5], lv = r[2] or '', dl0 = '' }
+m.dl = deadlineOf(L, L.initial, m.since, m)
 local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3] }
 save(keys, mid, L, m, now, tonumber(ARGV[7]), tonumber(ARGV[8]), true, ARGV[6] ~= '' and { 'reg', ARGV[6] } or nil)
 return { 1, ch }

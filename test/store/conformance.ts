@@ -161,6 +161,19 @@ export function describeStoreConformance(name: string, start: () => Promise<Stor
       });
     });
 
+    describe('since: when the current status began', () => {
+      test("a report's time when it moves the status; a repeat of the status keeps it; without a time, the store's clock", async () => {
+        const id = fresh('since');
+        await store.apply(id, 'email', { status: 'DELIVERED', id: 's1', at: T0 + 1 });
+        await store.apply(id, 'email', { status: 'OPEN', id: 's2', at: T0 + 9 });
+        expect((await store.get(id))?.since).toBe(T0 + 9);
+        await store.apply(id, 'email', { status: 'OPEN', id: 's3', at: T0 + 20 });
+        expect((await store.get(id))?.since).toBe(T0 + 9);
+        await store.apply(id, 'email', { status: 'CLICKED', id: 's4' });
+        expect((await store.get(id))?.since).toBe(clock.now);
+      });
+    });
+
     describe('the store checked step by step against the independent xstate oracle (property)', () => {
       const garbage = ['', 'delivered', ' DELIVERED', '__proto__', 'constructor', 'toString', 'SENT', 'DELIVERED\u0000', 42, null];
       test.each(CHANNEL_NAMES.flatMap((channel) => (['tolerant', 'strict'] as const).map((policy) => [channel, policy] as const)))(
