@@ -53,9 +53,9 @@ export function decisionTables(lifecycles: readonly CompiledLifecycle[], policie
 }
 
 /**
- * Helpers shared by the functions: number formatting, counts, deadlines,
+ * Helpers shared by the functions: number formatting, deadlines,
  * timer firing, the read and the write of a message. A message is one hash:
- * `c` channel, `s` status id, `v` version, `n` counts, `since`, `dl`
+ * `c` channel, `s` status id, `v` version, `since`, `dl`
  * deadline ('' none), `dy` delays, `u` last write, `first`, `id`, `reg`,
  * `lv` its score in the bucket's `idle` set ('' not there), and `#<id>` for
  * every provider event id applied (the duplicate check reads it in the same
@@ -66,11 +66,6 @@ local function fmt(x) return string.format('%.17g', x) end
 local function split(s)
   local out = {}
   for part in string.gmatch(s, '[^,]+') do out[#out + 1] = tonumber(part) end
-  return out
-end
-local function zeros(n)
-  local out = {}
-  for i = 1, n do out[i] = 0 end
   return out
 end
 -- m's timer delays (ms, in L.timers order), split from the stored text when first needed.
@@ -108,17 +103,17 @@ end
 -- The message as read (nil when not stored), whether provider id field f is set, and its idle score ('' none:
 -- side events of a message not stored keep theirs in the hash too). One HMGET.
 local function load(mk, f)
-  local r = redis.call('HMGET', mk, 'c', 's', 'v', 'n', 'since', 'dl', 'dy', 'lv', f)
-  if not r[1] then return nil, false, r[8] or '' end
-  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), counts = split(r[4]), since = r[5], since0 = r[5], dl = r[6], dy = r[7], lv = r[8] or '', dl0 = r[6] }, r[9] ~= false, r[8] or ''
+  local r = redis.call('HMGET', mk, 'c', 's', 'v', 'since', 'dl', 'dy', 'lv', f)
+  if not r[1] then return nil, false, r[7] or '' end
+  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), since = r[4], since0 = r[4], dl = r[5], dy = r[6], lv = r[7] or '', dl0 = r[5] }, r[8] ~= false, r[7] or ''
 end
 -- Writes what changed of m in one HSET, and its bucket entries only where they change: due (when its
 -- deadline changed), idle (if it may leave or was due to). extra: more fields for the HSET.
-local function save(keys, mid, L, m, now, retain, idle, fresh, extra)
-  local f = { 's', m.s, 'v', m.v, 'n', table.concat(m.counts, ','), 'u', fmt(now) }
+local function save(keys, mid, L, m, now, nowS, retain, idle, fresh, extra)
+  local f = { 's', m.s, 'v', m.v, 'u', nowS }
   if fresh then
     f[#f + 1] = 'c'; f[#f + 1] = m.c; f[#f + 1] = 'dy'; f[#f + 1] = m.dy
-    f[#f + 1] = 'first'; f[#f + 1] = fmt(now); f[#f + 1] = 'id'; f[#f + 1] = mid
+    f[#f + 1] = 'first'; f[#f + 1] = nowS; f[#f + 1] = 'id'; f[#f + 1] = mid
   end
   if fresh or m.since ~= m.since0 then f[#f + 1] = 'since'; f[#f + 1] = m.since end
   if fresh or m.dl ~= m.dl0 then
@@ -147,7 +142,6 @@ local function fireDue(L, m, now, rows)
   end
   m.v = m.v + 1
   rows[#rows + 1] = cjson.encode({ q = m.v, f = m.s, t = to, tm = 1, at = m.dl, r = fmt(now) })
-  m.counts[to + 1] = m.counts[to + 1] + 1
   m.since = m.dl
   m.s = to
   m.dl = deadlineOf(L, to, m.since, m)
@@ -170,7 +164,8 @@ end
 const APPLY = (pol: 't' | 's') => `
 local function apply_${pol}(KEYS, ARGV)
 local now = tonumber(ARGV[1])
-local nowS = fmt(now)
+-- the clock as the caller wrote it (a number's decimal form): no formatting per call
+local nowS = ARGV[1]
 local retain = tonumber(ARGV[2])
 local idle = tonumber(ARGV[3])
 local count = tonumber(ARGV[4])
@@ -189,7 +184,7 @@ for k = 0, count - 1 do
   local L = D[ch]
   local fresh = m == nil
   if fresh then
-    m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = nowS, dy = ARGV[a + 6], lv = lv, dl0 = '' }
+    m = { c = ch, s = L.initial, v = 0, since = nowS, dy = ARGV[a + 6], lv = lv, dl0 = '' }
     m.dl = deadlineOf(L, L.initial, m.since, m)
     seen = false
   end
@@ -217,7 +212,6 @@ for k = 0, count - 1 do
         row = row .. '}'
       end
       rows[#rows + 1] = row
-      m.counts[p + 1] = m.counts[p + 1] + 1
       prev = p
     end
     m.v = m.v + #path
@@ -230,7 +224,7 @@ for k = 0, count - 1 do
   end
   if #rows > 0 then
     redis.call('RPUSH', keys.h, unpack(rows))
-    save(keys, mid, L, m, now, retain, idle, fresh, extra)
+    save(keys, mid, L, m, now, nowS, retain, idle, fresh, extra)
   elseif not fresh and m.dl ~= m.dl0 then
     -- a due deadline of a status without a timer: cleared, as the PostgreSQL sweep does
     redis.call('HSET', keys.m, 'dl', '')
@@ -255,10 +249,10 @@ local ch, mid = ARGV[2], ARGV[3]
 local r = redis.call('HMGET', KEYS[3], 'c', 'lv')
 if r[1] then return { 0, r[1] } end
 local L = D[ch]
-local m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = ARGV[4], dy = ARGV[5], lv = r[2] or '', dl0 = '' }
+local m = { c = ch, s = L.initial, v = 0, since = ARGV[4], dy = ARGV[5], lv = r[2] or '', dl0 = '' }
 m.dl = deadlineOf(L, L.initial, m.since, m)
 local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3] }
-save(keys, mid, L, m, now, tonumber(ARGV[7]), tonumber(ARGV[8]), true, ARGV[6] ~= '' and { 'reg', ARGV[6] } or nil)
+save(keys, mid, L, m, now, ARGV[1], tonumber(ARGV[7]), tonumber(ARGV[8]), true, ARGV[6] ~= '' and { 'reg', ARGV[6] } or nil)
 return { 1, ch }
 end`;
 
@@ -287,7 +281,7 @@ for k = 0, count - 1 do
       redis.call('RPUSH', keys.h, unpack(rows))
       moved[#moved + 1] = mid
     end
-    save(keys, mid, L, m, now, retain, idle, false, nil)
+    save(keys, mid, L, m, now, ARGV[1], retain, idle, false, nil)
   end
 end
 return moved
@@ -348,11 +342,21 @@ end
 return 1
 end`;
 
-/** The entry points, each `function(KEYS, ARGV)`. */
-export type Entry = 'apply_t' | 'apply_s' | 'register' | 'sweep' | 'drop' | 'side';
-export const ENTRIES: readonly Entry[] = ['apply_t', 'apply_s', 'register', 'sweep', 'drop', 'side'];
+/**
+ * read: a message's hash and history at one instant (the counts are tallied
+ * from the history, so both must be of the same version). KEYS: m, h.
+ * Returns `{ HGETALL m, LRANGE h }`.
+ */
+const READ = `
+local function read(KEYS, ARGV)
+return { redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1) }
+end`;
 
-const BODIES: Record<Entry, string> = { apply_t: APPLY('t'), apply_s: APPLY('s'), register: REGISTER, sweep: SWEEP, drop: DROP, side: SIDE };
+/** The entry points, each `function(KEYS, ARGV)`. */
+export type Entry = 'apply_t' | 'apply_s' | 'register' | 'sweep' | 'drop' | 'side' | 'read';
+export const ENTRIES: readonly Entry[] = ['apply_t', 'apply_s', 'register', 'sweep', 'drop', 'side', 'read'];
+
+const BODIES: Record<Entry, string> = { apply_t: APPLY('t'), apply_s: APPLY('s'), register: REGISTER, sweep: SWEEP, drop: DROP, side: SIDE, read: READ };
 
 /**
  * A Redis 7 function library of every entry point, named `name`, its
@@ -364,7 +368,7 @@ export function functionLibrary(name: string, lifecycles: readonly CompiledLifec
 ${decisionTables(lifecycles)}
 ${PRELUDE}
 ${ENTRIES.map((e) => BODIES[e]).join('\n')}
-${ENTRIES.map((e) => `redis.register_function('${name}_${e}', ${e})`).join('\n')}
+${ENTRIES.map((e) => (e === 'read' ? `redis.register_function{function_name='${name}_${e}', callback=${e}, flags={'no-writes'}}` : `redis.register_function('${name}_${e}', ${e})`)).join('\n')}
 `;
 }
 

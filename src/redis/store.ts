@@ -27,7 +27,6 @@ export interface RedisClient {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   zrangebyscore(key: string, min: string | number, max: string | number, ...args: (string | number)[]): Promise<string[]>;
   hgetall(key: string): Promise<Record<string, string>>;
-  lrange(key: string, start: number, stop: number): Promise<string[]>;
 }
 
 /**
@@ -36,6 +35,13 @@ export interface RedisClient {
  * `sideEvents` does. `message` is `undefined` (and `history` empty) only for
  * side events recorded for a message that is not stored (never, or no
  * longer: a complaint weeks after the message left); they leave too.
+ *
+ * @example
+ * const store = createRedisStore(cluster, {
+ *   onArchive: async (records) => {
+ *     for (const r of records) await archive.write(JSON.stringify(r)); // { messageId, message, history, sideEvents }
+ *   },
+ * });
  */
 export interface ArchivedRecord {
   readonly messageId: string;
@@ -112,7 +118,15 @@ export interface RedisStore extends DeliveryStore {
 }
 
 const MAX_ID_BYTES = 1000;
-/** Side events kept per message: past it, a new one is not recorded (`{ recorded: false }`). */
+/**
+ * Side events the Redis store keeps per message: past it, a new one is not
+ * recorded (`{ recorded: false }`) and the kept ones stay, so a flood of
+ * callbacks for one message cannot grow its memory without bound.
+ *
+ * @example
+ * import { MAX_SIDE_EVENTS } from 'delivery-lifecycle/redis';
+ * if ((await store.sideEvents('msg-1')).length >= MAX_SIDE_EVENTS) console.warn('msg-1 keeps no more side events');
+ */
 export const MAX_SIDE_EVENTS = 100;
 const DAY = 86_400_000;
 const BUILT_IN: readonly ChannelRef[] = ['sms', 'email'];
@@ -174,6 +188,19 @@ function bucketOf(messageId: string, buckets: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < messageId.length; i++) h = Math.imul(h ^ messageId.charCodeAt(i), 0x01000193);
   return (h >>> 0) & (buckets - 1);
+}
+
+/** A history entry as stored (JSON): seq, from and to status ids, implied, provider id, at, timer, detail, recorded. */
+interface HistoryRow {
+  readonly q: number;
+  readonly f: number;
+  readonly t: number;
+  readonly i?: number;
+  readonly id?: string;
+  readonly at?: string;
+  readonly tm?: number;
+  readonly d?: string;
+  readonly r: string;
 }
 
 interface Prepared {
@@ -555,9 +582,10 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
           } while (cursor !== '0');
           const records = await Promise.all(
             [...new Set(ids)].map(async (id) => {
-              const [row, history] = await Promise.all([c.hgetall(messageKeys(id).m), readHistory(id)]);
-              const message = messageOf(id, row);
+              const { row, rows } = await readBoth(id);
+              const message = messageOf(id, row, rows);
               if (message === undefined) return undefined;
+              const history = historyOf(row, rows);
               return { message, history, first: Number(row.first), ...(row.reg === undefined || row.reg === '' ? {} : { registeredAt: Number(row.reg) }) };
             }),
           );
@@ -581,8 +609,9 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         .slice(0, limit);
       const records: (ArchivedRecord & { bucket: number })[] = [];
       for (const { bucket, id } of candidates) {
-        const [message, history, sides] = await Promise.all([readMessage(id), readHistory(id), readSideEvents(id)]);
-        records.push({ bucket, messageId: id, message, history, sideEvents: sides });
+        const [{ row, rows }, sides] = await Promise.all([readBoth(id), readSideEvents(id)]);
+        const message = messageOf(id, row, rows);
+        records.push({ bucket, messageId: id, message, history: message === undefined ? [] : historyOf(row, rows), sideEvents: sides });
       }
       // An entry with nothing left under it (removed by hand) is dropped without a hand-over.
       const handed = records.filter((r) => r.message !== undefined || r.sideEvents.length > 0);
@@ -609,18 +638,31 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     },
   };
 
-  async function readMessage(messageId: string): Promise<StoredMessage | undefined> {
+  /** The message's hash and raw history entries, read at one instant (one read-only function call). */
+  async function readBoth(messageId: string): Promise<{ row: Record<string, string>; rows: HistoryRow[] }> {
     checkMessageId(messageId);
-    return messageOf(messageId, await c.hgetall(messageKeys(messageId).m));
+    const mk = messageKeys(messageId);
+    const [flat, texts] = (await invoke('read', [mk.m, mk.h], [])) as [string[], string[]];
+    const row: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) row[String(flat[i])] = String(flat[i + 1]);
+    return { row, rows: texts.map((text) => JSON.parse(String(text)) as HistoryRow) };
   }
 
-  function messageOf(messageId: string, row: Record<string, string> | null): StoredMessage | undefined {
-    if (row === null || row.c === undefined) return undefined;
+  async function readMessage(messageId: string): Promise<StoredMessage | undefined> {
+    const { row, rows } = await readBoth(messageId);
+    return messageOf(messageId, row, rows);
+  }
+
+  /** The stored state; counts are tallied from the history (each entry is its status becoming or staying current). */
+  function messageOf(messageId: string, row: Record<string, string>, rows: readonly HistoryRow[]): StoredMessage | undefined {
+    if (row.c === undefined) return undefined;
     const lifecycle = registry.get(row.c);
     const counts: Record<string, number> = {};
-    (row.n ?? '').split(',').forEach((n, i) => {
-      counts[lifecycle?.statuses[i] ?? String(i + 1)] = Number(n);
-    });
+    for (const status of lifecycle?.statuses ?? []) counts[status] = 0;
+    for (const r of rows) {
+      const name = lifecycle?.statuses[r.t] ?? String(r.t);
+      counts[name] = (counts[name] ?? 0) + 1;
+    }
     return {
       messageId,
       channel: row.c,
@@ -650,12 +692,14 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   }
 
   async function readHistory(messageId: string): Promise<StoredTransition[]> {
-    checkMessageId(messageId);
-    const [rows, row] = await Promise.all([c.lrange(messageKeys(messageId).h, 0, -1), c.hgetall(messageKeys(messageId).m)]);
-    const lifecycle = row?.c === undefined ? undefined : registry.get(row.c);
+    const { row, rows } = await readBoth(messageId);
+    return historyOf(row, rows);
+  }
+
+  function historyOf(row: Record<string, string>, rows: readonly HistoryRow[]): StoredTransition[] {
+    const lifecycle = row.c === undefined ? undefined : registry.get(row.c);
     const name = (id: number) => lifecycle?.statuses[id] ?? String(id);
-    return rows.map((text) => {
-      const r = JSON.parse(text) as { q: number; f: number; t: number; i?: number; id?: string; at?: string; tm?: number; d?: string; r: string };
+    return rows.map((r) => {
       const entry: { -readonly [K in keyof StoredTransition]: StoredTransition[K] } = {
         seq: r.q,
         from: name(r.f),
