@@ -5,7 +5,11 @@
  * throwaway server with default durability: scripts/postgres-server.ts) and
  * a bare Redis `SET` of each report's status on the same cluster (the
  * ceiling: no check, no history). Also the Redis store with `waitReplicas:
- * 1` (each write acknowledged by a replica), the cost docs/redis.md states.
+ * 1` (each write acknowledged by a replica), the cost docs/redis.md states,
+ * and with `scripting: 'eval'` (EVALSHA of a script that builds the decision
+ * tables on every run, instead of the function library). Then the memory a
+ * stored message takes (used_memory of the masters before and after one
+ * round's messages, divided by their number), for docs/redis.md's arithmetic.
  * Contenders take turns slice by slice, so the shared machine's load hits
  * them alike; every store contender must end at the same statuses.
  * Prints the table; writes docs/benchmarks-redis.md unless `--no-write`.
@@ -70,7 +74,8 @@ async function main(): Promise<void> {
   await Promise.all(pgClients.map((c) => c.connect()));
   // One cluster client per worker, as 16 service instances would have.
   const redis = Array.from({ length: CLIENTS }, () => new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port }))));
-  const rates: Record<string, number[]> = { set: [], redis: [], redisWait: [], pg: [] };
+  const rates: Record<string, number[]> = { set: [], redis: [], redisEval: [], redisWait: [], pg: [] };
+  const memory = { bytesPerMessage: 0 };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const schema = `bench_redis_${round}`;
@@ -79,9 +84,11 @@ async function main(): Promise<void> {
       const pg: PostgresStore[] = pgClients.map((c) => createPostgresStore(c, { schema, now: streamClock }));
       const rs: RedisStore[] = redis.map((c) => createRedisStore(c, { prefix: `b${round}:`, now: streamClock }));
       const rw: RedisStore[] = redis.map((c) => createRedisStore(c, { prefix: `w${round}:`, now: streamClock, waitReplicas: 1 }));
+      const re: RedisStore[] = redis.map((c) => createRedisStore(c, { prefix: `e${round}:`, now: streamClock, scripting: 'eval' }));
       const contenders: Record<string, (worker: number, item: Item) => Promise<unknown>> = {
         set: (w, item) => redis[w].set(`set${round}:{${item.messageId}}`, item.event.status as string),
         redis: (w, item) => rs[w].apply(item.messageId, item.channel, item.event),
+        redisEval: (w, item) => re[w].apply(item.messageId, item.channel, item.event),
         redisWait: (w, item) => rw[w].apply(item.messageId, item.channel, item.event),
         pg: (w, item) => pg[w].apply(item.messageId, item.channel, item.event),
       };
@@ -98,12 +105,22 @@ async function main(): Promise<void> {
       const ids = [...new Set(items.map((i) => i.messageId))];
       let differ = 0;
       for (const id of ids) {
-        const [a, b, c] = await Promise.all([pg[0].get(id), rs[0].get(id), rw[0].get(id)]);
-        if (a?.status !== b?.status || a?.status !== c?.status) differ++;
+        const [a, b, c, d] = await Promise.all([pg[0].get(id), rs[0].get(id), rw[0].get(id), re[0].get(id)]);
+        if (a?.status !== b?.status || a?.status !== c?.status || a?.status !== d?.status) differ++;
       }
       if (differ > 0) throw new Error(`the stores disagree on ${differ} messages`);
       process.stdout.write(`round ${round + 1}/${ROUNDS}: ${items.length} reports\n`);
     }
+    // Memory: one round's messages into a fresh prefix, nothing else writing.
+    const used = async () => {
+      const infos = await Promise.all(redis[0].nodes('master').map((n) => n.info('memory')));
+      return infos.reduce((sum, text) => sum + Number(/used_memory:(\d+)/.exec(text)?.[1] ?? 0), 0);
+    };
+    const mem = redis.map((c) => createRedisStore(c, { prefix: 'mem:', now: streamClock }));
+    const items = workload('mem', 5000);
+    const before = await used();
+    await measure(items, (w, item) => mem[w].apply(item.messageId, item.channel, item.event));
+    memory.bytesPerMessage = ((await used()) - before) / new Set(items.map((i) => i.messageId)).size;
   } finally {
     await Promise.all(pgClients.map((c) => c.end()));
     await Promise.all(redis.map((c) => c.quit()));
@@ -115,7 +132,8 @@ async function main(): Promise<void> {
   const setRate = median(rates.set);
   const rows = [
     ['bare Redis SET of the status (no check, no history)', setRate],
-    ['Redis store apply (one script per report)', median(rates.redis)],
+    ['Redis store apply (one function call per report)', median(rates.redis)],
+    ["Redis store apply, scripting: 'eval' (EVALSHA, tables built per run)", median(rates.redisEval)],
     ['Redis store apply, waitReplicas: 1 (WAIT for a replica)', median(rates.redisWait)],
     ['PostgreSQL store apply (server, fsync on)', pgRate],
   ] as const;
@@ -129,6 +147,8 @@ async function main(): Promise<void> {
   const vsSet = median(rates.redis) / setRate;
   process.stdout.write(`\nRedis store / PostgreSQL store = ${vsPg.toFixed(2)} (goal ≥ 3): ${vsPg >= 3 ? 'met' : 'NOT met'}\n`);
   process.stdout.write(`Redis store / bare SET = ${vsSet.toFixed(2)} (goal ≥ 0.5): ${vsSet >= 0.5 ? 'met' : 'NOT met'}\n`);
+  const memoryLine = `Memory: ${Math.round(memory.bytesPerMessage)} bytes per stored message (used_memory of the masters, ${MESSAGES} messages of the workload, keys, history, event ids and bucket entries; replicas hold as much again).`;
+  process.stdout.write(`${memoryLine}\n`);
   if (!SMOKE && !process.argv.includes('--no-write')) {
     writeFileSync(
       join(__dirname, '..', 'docs', 'benchmarks-redis.md'),
@@ -145,6 +165,8 @@ ratios, not the absolute rates.
 ${table}
 
 Redis store / PostgreSQL store apply: ${vsPg.toFixed(2)} (goal ≥ 3). Redis store / bare SET: ${vsSet.toFixed(2)} (goal ≥ 0.5).
+
+${memoryLine}
 `,
     );
   }

@@ -8,15 +8,17 @@ import type {
   ExpireResult,
   RegisterOptions,
   RegisterResult,
+  SideEvent,
   StoreApplyOptions,
   StoreEvent,
   StoredMessage,
+  StoredSideEvent,
   StoredTransition,
 } from './postgres/store';
 import type { StatsOptions } from './postgres/stats';
 
 // Type-only: the shapes are the PostgreSQL store's, named here as the contract every engine shares.
-export type { BatchItem, ExpireOptions, ExpireResult, RegisterOptions, RegisterResult, StatsOptions, StoreApplyOptions, StoreEvent, StoredMessage, StoredTransition };
+export type { BatchItem, ExpireOptions, ExpireResult, RegisterOptions, RegisterResult, SideEvent, StatsOptions, StoreApplyOptions, StoreEvent, StoredMessage, StoredSideEvent, StoredTransition };
 
 /**
  * The store contract: what every delivery-status store promises, whatever
@@ -39,7 +41,11 @@ export type { BatchItem, ExpireOptions, ExpireResult, RegisterOptions, RegisterR
  *   marked, timer entries marked, ids, times and details kept);
  * - `expireDue` fires every due timer once, safe beside appliers and other
  *   sweepers;
- * - `stats` gives the delivery report's figures of the stored messages.
+ * - `stats` gives the delivery report's figures of the stored messages;
+ * - `recordSideEvent` keeps a side event (a spam complaint, an unsubscribe)
+ *   once per provider event id, whether or not the message is stored;
+ *   `sideEvents` lists them in the order they were recorded. The webhook
+ *   handler records every side event it meets on the store it is given.
  *
  * Misuse (unknown channel, malformed event, a message stored under another
  * channel, bad options) throws `LifecycleError` before anything is written.
@@ -66,4 +72,11 @@ export interface DeliveryStore {
   history(messageId: string): Promise<StoredTransition[]>;
   /** The delivery report's figures for the stored messages. */
   stats(options?: StatsOptions): Promise<DeliveryReport>;
+  /**
+   * Keeps a side event of a message once per provider event id (`{ recorded: false }` for an id already kept);
+   * text fields cut to 200 code points. Throws `LifecycleError('invalid_event')` for a missing id or a malformed field.
+   */
+  recordSideEvent(messageId: string, event: SideEvent): Promise<{ readonly recorded: boolean }>;
+  /** The message's side events in the order they were recorded (empty when none). */
+  sideEvents(messageId: string): Promise<StoredSideEvent[]>;
 }

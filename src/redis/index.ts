@@ -1,4 +1,4 @@
-export { createRedisStore, type ArchiveResult, type ArchivedRecord, type RedisClient, type RedisStore, type RedisStoreOptions } from './store';
+export { MAX_SIDE_EVENTS, createRedisStore, type ArchiveResult, type ArchivedRecord, type RedisClient, type RedisStore, type RedisStoreOptions } from './store';
 export type {
   BatchItem,
   DeliveryStore,
@@ -6,9 +6,11 @@ export type {
   ExpireResult,
   RegisterOptions,
   RegisterResult,
+  SideEvent,
   StatsOptions,
   StoreApplyOptions,
   StoreEvent,
   StoredMessage,
+  StoredSideEvent,
   StoredTransition,
 } from '../store';

@@ -52,7 +52,15 @@ export function decisionTables(lifecycles: readonly CompiledLifecycle[], policie
   return `local D={${channels.join(',')}}`;
 }
 
-/** Helpers shared by the scripts: number formatting, counts, deadlines, timer firing, the write of a message. */
+/**
+ * Helpers shared by the functions: number formatting, deadlines,
+ * timer firing, the read and the write of a message. A message is one hash:
+ * `c` channel, `s` status id, `v` version, `since`, `dl`
+ * deadline ('' none), `dy` delays, `u` last write, `first`, `id`, `reg`,
+ * `lv` its score in the bucket's `idle` set ('' not there), and `#<id>` for
+ * every provider event id applied (the duplicate check reads it in the same
+ * HMGET as the state).
+ */
 const PRELUDE = `
 local function fmt(x) return string.format('%.17g', x) end
 local function split(s)
@@ -60,17 +68,17 @@ local function split(s)
   for part in string.gmatch(s, '[^,]+') do out[#out + 1] = tonumber(part) end
   return out
 end
-local function zeros(n)
-  local out = {}
-  for i = 1, n do out[i] = 0 end
-  return out
+-- m's timer delays (ms, in L.timers order), split from the stored text when first needed.
+local function delaysOf(m)
+  if m.delays == nil then m.delays = split(m.dy) end
+  return m.delays
 end
 -- The earliest deadline of status st's timers from since, or '' when it has none.
-local function deadlineOf(L, st, since, delays)
+local function deadlineOf(L, st, since, m)
   local best = nil
   for i, tm in ipairs(L.timers) do
     if tm.f == st then
-      local d = tonumber(since) + delays[i]
+      local d = tonumber(since) + delaysOf(m)[i]
       if best == nil or d < best then best = d end
     end
   end
@@ -78,129 +86,146 @@ local function deadlineOf(L, st, since, delays)
   return fmt(best)
 end
 -- The status the timer of st leads to (the shortest delay, then the first), or nil.
-local function timerTo(L, st, delays)
+local function timerTo(L, st, m)
   local to, best = nil, nil
   for i, tm in ipairs(L.timers) do
-    if tm.f == st and (best == nil or delays[i] < best) then to, best = tm.t, delays[i] end
+    if tm.f == st and (best == nil or delaysOf(m)[i] < best) then to, best = tm.t, delaysOf(m)[i] end
   end
   return to
 end
--- When a message may leave (its final record handed to onArchive first): retain after its last write when final,
--- idle after it when nothing is pending, never while a timer is pending.
+-- When a message may leave (its final record handed to onArchive first): retain after its last write when final;
+-- only when opted in (idle >= 0), idle after it when nothing is pending; never while a timer is pending.
 local function leaveAt(L, st, dl, now, retain, idle)
   if L.final[st] then return now + retain end
   if dl == '' and idle >= 0 then return now + idle end
   return nil
 end
-local function save(keys, mid, L, ch, m, now, retain, idle, fresh)
-  redis.call('HSET', keys.m, 'c', ch, 's', m.s, 'v', m.v, 'n', table.concat(m.counts, ','), 'since', m.since, 'dl', m.dl, 'dy', table.concat(m.delays, ','), 'u', fmt(now), 'id', mid)
-  if fresh then
-    redis.call('HSET', keys.m, 'first', fmt(now))
-    redis.call('ZADD', keys.ids, now, mid)
-  end
-  if m.dl == '' then redis.call('ZREM', keys.due, mid) else redis.call('ZADD', keys.due, m.dl, mid) end
-  local at = leaveAt(L, m.s, m.dl, now, retain, idle)
-  if at == nil then redis.call('ZREM', keys.idle, mid) else redis.call('ZADD', keys.idle, at, mid) end
+-- The message as read (nil when not stored), whether provider id field f is set, and its idle score ('' none:
+-- side events of a message not stored keep theirs in the hash too). One HMGET.
+local function load(mk, f)
+  local r = redis.call('HMGET', mk, 'c', 's', 'v', 'since', 'dl', 'dy', 'lv', f)
+  if not r[1] then return nil, false, r[7] or '' end
+  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), since = r[4], since0 = r[4], dl = r[5], dy = r[6], lv = r[7] or '', dl0 = r[5] }, r[8] ~= false, r[7] or ''
 end
-local function load(mk)
-  local r = redis.call('HMGET', mk, 'c', 's', 'v', 'n', 'since', 'dl', 'dy')
-  if not r[1] then return nil end
-  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), counts = split(r[4]), since = r[5], dl = r[6], delays = split(r[7]) }
+-- Writes what changed of m in one HSET, and its bucket entries only where they change: due (when its
+-- deadline changed), idle (if it may leave or was due to). extra: more fields for the HSET.
+local function save(keys, mid, L, m, now, nowS, retain, idle, fresh, extra)
+  local f = { 's', m.s, 'v', m.v, 'u', nowS }
+  if fresh then
+    f[#f + 1] = 'c'; f[#f + 1] = m.c; f[#f + 1] = 'dy'; f[#f + 1] = m.dy
+    f[#f + 1] = 'first'; f[#f + 1] = nowS; f[#f + 1] = 'id'; f[#f + 1] = mid
+  end
+  if fresh or m.since ~= m.since0 then f[#f + 1] = 'since'; f[#f + 1] = m.since end
+  if fresh or m.dl ~= m.dl0 then
+    f[#f + 1] = 'dl'; f[#f + 1] = m.dl
+    if m.dl ~= '' then redis.call('ZADD', keys.due, m.dl, mid) elseif m.dl0 ~= '' then redis.call('ZREM', keys.due, mid) end
+  end
+  local at = leaveAt(L, m.s, m.dl, now, retain, idle)
+  if at ~= nil then
+    redis.call('ZADD', keys.idle, at, mid)
+    f[#f + 1] = 'lv'; f[#f + 1] = fmt(at)
+  elseif m.lv ~= '' then
+    -- also the entry side events of a message not stored yet left: it must not make the message leave early
+    redis.call('ZREM', keys.idle, mid)
+    f[#f + 1] = 'lv'; f[#f + 1] = ''
+  end
+  if extra then for _, x in ipairs(extra) do f[#f + 1] = x end end
+  redis.call('HSET', keys.m, unpack(f))
 end
 -- Fires m's timer if it is due by now: appends the timer's history entry to rows. True when it fired.
 local function fireDue(L, m, now, rows)
   if m.dl == '' or tonumber(m.dl) > now then return false end
-  local to = timerTo(L, m.s, m.delays)
+  local to = timerTo(L, m.s, m)
   if to == nil then
     m.dl = ''
     return false
   end
   m.v = m.v + 1
   rows[#rows + 1] = cjson.encode({ q = m.v, f = m.s, t = to, tm = 1, at = m.dl, r = fmt(now) })
-  m.counts[to + 1] = m.counts[to + 1] + 1
   m.since = m.dl
   m.s = to
-  m.dl = deadlineOf(L, to, m.since, m.delays)
+  m.dl = deadlineOf(L, to, m.since, m)
   return true
 end
 `;
 
 /**
- * Applies a list of reports to messages of one bucket (one hash slot), in
- * order, atomically. KEYS: due, idle, ids, then m, h, e per report. ARGV:
- * now, policy ('t'/'s'), retain ms, idle ms (-1 never), count, then 7 per
- * report: message id, channel, status id (-1 none of the channel's),
- * provider id ('' none), at ('' none), detail ('' none, else '=' + text),
- * delays (for a message this call records). Returns per report a flag and
- * the status decided on (`a`pplied, `d`uplicate id, `n`othing applies), or
- * `c` and the channel the message is stored under (by an earlier call or an
- * earlier report of this one): that report changes nothing.
+ * apply_t / apply_s (tolerant, strict): applies a list of reports to
+ * messages of one bucket (one hash slot), in order, atomically. KEYS: due,
+ * idle, then m, h per report. ARGV: now, retain ms, idle ms (-1
+ * never), count, then 7 per report: message id, channel, status id (-1
+ * none of the channel's), provider id ('' none), at ('' none), detail (''
+ * none, else '=' + text), delays (for a message this call records).
+ * Returns per report a flag and the status decided on (`a`pplied,
+ * `d`uplicate id, `n`othing applies), or `c` and the channel the message is
+ * stored under (by an earlier call or an earlier report of this one): that
+ * report changes nothing.
  */
-export function applyScript(lifecycles: readonly CompiledLifecycle[], policy: 't' | 's'): string {
-  // Only the channels of the call and its policy: the table literal is built on every run of the script.
-  return `${decisionTables(lifecycles, [policy])}
-${PRELUDE}
+const APPLY = (pol: 't' | 's') => `
+local function apply_${pol}(KEYS, ARGV)
 local now = tonumber(ARGV[1])
-local pol = ARGV[2]
-local retain = tonumber(ARGV[3])
-local idle = tonumber(ARGV[4])
-local count = tonumber(ARGV[5])
+-- the clock as the caller wrote it (a number's decimal form): no formatting per call
+local nowS = ARGV[1]
+local retain = tonumber(ARGV[2])
+local idle = tonumber(ARGV[3])
+local count = tonumber(ARGV[4])
 local out = {}
 -- A provider id met earlier in the same call is a duplicate whatever that report's outcome, as reconcile folds a batch.
 local met = {}
 for k = 0, count - 1 do
-  local a = 6 + k * 7
+  local a = 5 + k * 7
   local mid, ch, st, eid, at, det = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4 + k * 3], h = KEYS[5 + k * 3], e = KEYS[6 + k * 3] }
-  -- Stored (or created earlier in this call) under another channel: this report changes nothing.
-  local stored = redis.call('HGET', keys.m, 'c')
-  if stored and stored ~= ch then
-    out[k + 1] = 'c' .. stored
+  local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3 + k * 2], h = KEYS[4 + k * 2] }
+  local m, seen, lv = load(keys.m, eid == '' and 'c' or '#' .. eid)
+  if m and m.c ~= ch then
+    -- Stored (or created earlier in this call) under another channel: this report changes nothing.
+    out[k + 1] = 'c' .. m.c
   else
   local L = D[ch]
-  local m = load(keys.m)
   local fresh = m == nil
   if fresh then
-    m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = fmt(now), delays = split(ARGV[a + 6]) }
-    m.dl = deadlineOf(L, L.initial, m.since, m.delays)
+    m = { c = ch, s = L.initial, v = 0, since = nowS, dy = ARGV[a + 6], lv = lv, dl0 = '' }
+    m.dl = deadlineOf(L, L.initial, m.since, m)
+    seen = false
   end
   local rows = {}
-  local dl0 = m.dl
   fireDue(L, m, now, rows)
   local from = m.s
   local flag = 'n'
   local metKey = mid .. '\\0' .. eid
-  if eid ~= '' and (met[metKey] or redis.call('SISMEMBER', keys.e, eid) == 1) then
+  local extra = nil
+  if eid ~= '' and (met[metKey] or seen) then
     flag = 'd'
-  elseif st >= 0 and L[pol][from] and L[pol][from][st] then
+  elseif st >= 0 and L.${pol}[from] and L.${pol}[from][st] then
     flag = 'a'
-    local path = L[pol][from][st]
+    local path = L.${pol}[from][st]
     local prev = from
     for j, p in ipairs(path) do
-      local row = { q = m.v + j, f = prev, t = p, r = fmt(now) }
+      -- JSON by concatenation (numbers; 'at' is a number's decimal form): cjson only for the provider's strings
+      local row = '{"q":' .. (m.v + j) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
       if j < #path then
-        row.i = 1
+        row = row .. ',"i":1}'
       else
-        if eid ~= '' then row.id = eid end
-        if at ~= '' then row.at = at end
-        if det ~= '' then row.d = string.sub(det, 2) end
+        if eid ~= '' then row = row .. ',"id":' .. cjson.encode(eid) end
+        if at ~= '' then row = row .. ',"at":"' .. at .. '"' end
+        if det ~= '' then row = row .. ',"d":' .. cjson.encode(string.sub(det, 2)) end
+        row = row .. '}'
       end
-      rows[#rows + 1] = cjson.encode(row)
-      m.counts[p + 1] = m.counts[p + 1] + 1
+      rows[#rows + 1] = row
       prev = p
     end
     m.v = m.v + #path
     if st ~= from then
-      if at ~= '' then m.since = at else m.since = fmt(now) end
-      m.dl = deadlineOf(L, st, m.since, m.delays)
+      if at ~= '' then m.since = at else m.since = nowS end
+      m.dl = deadlineOf(L, st, m.since, m)
     end
     m.s = st
-    if eid ~= '' then redis.call('SADD', keys.e, eid) end
+    if eid ~= '' then extra = { '#' .. eid, '1' } end
   end
   if #rows > 0 then
     redis.call('RPUSH', keys.h, unpack(rows))
-    save(keys, mid, L, ch, m, now, retain, idle, fresh)
-  elseif not fresh and m.dl ~= dl0 then
+    save(keys, mid, L, m, now, nowS, retain, idle, fresh, extra)
+  elseif not fresh and m.dl ~= m.dl0 then
     -- a due deadline of a status without a timer: cleared, as the PostgreSQL sweep does
     redis.call('HSET', keys.m, 'dl', '')
     redis.call('ZREM', keys.due, mid)
@@ -209,82 +234,152 @@ for k = 0, count - 1 do
   out[k + 1] = flag .. from
   end
 end
-return out`;
-}
+return out
+end`;
 
 /**
- * Records a message at its initial status unless stored. KEYS: due, idle,
- * ids, m. ARGV: now, channel, message id, since, delays, registered-at ('' none),
- * retain, idle. Returns `{1|0, stored channel}`.
+ * register: records a message at its initial status unless stored. KEYS:
+ * due, idle, m. ARGV: now, channel, message id, since, delays,
+ * registered-at ('' none), retain, idle. Returns `{1|0, stored channel}`.
  */
-export function registerScript(lifecycles: readonly CompiledLifecycle[]): string {
-  return `${decisionTables(lifecycles, [])}
-${PRELUDE}
+const REGISTER = `
+local function register(KEYS, ARGV)
 local now = tonumber(ARGV[1])
 local ch, mid = ARGV[2], ARGV[3]
-local c = redis.call('HGET', KEYS[4], 'c')
-if c then return { 0, c } end
+local r = redis.call('HMGET', KEYS[3], 'c', 'lv')
+if r[1] then return { 0, r[1] } end
 local L = D[ch]
-local m = { c = ch, s = L.initial, v = 0, counts = zeros(L.n), since = ARGV[4], delays = split(ARGV[5]) }
-m.dl = deadlineOf(L, L.initial, m.since, m.delays)
-local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4] }
-save(keys, mid, L, ch, m, now, tonumber(ARGV[7]), tonumber(ARGV[8]), true)
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[4], 'reg', ARGV[6]) end
-return { 1, ch }`;
-}
+local m = { c = ch, s = L.initial, v = 0, since = ARGV[4], dy = ARGV[5], lv = r[2] or '', dl0 = '' }
+m.dl = deadlineOf(L, L.initial, m.since, m)
+local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3] }
+save(keys, mid, L, m, now, ARGV[1], tonumber(ARGV[7]), tonumber(ARGV[8]), true, ARGV[6] ~= '' and { 'reg', ARGV[6] } or nil)
+return { 1, ch }
+end`;
 
 /**
- * Fires the due timers of chosen messages of one bucket, each only if its
- * deadline is still the one read and due (another sweeper or an apply may
- * have moved it since). KEYS: due, idle, ids, then m, h per message. ARGV:
- * now, retain, idle, count, then per message its id and the deadline read.
- * Returns the ids moved.
+ * sweep: fires the due timers of chosen messages of one bucket, each only
+ * if its deadline is still the one read and due (another sweeper or an
+ * apply may have moved it since). KEYS: due, idle, then m, h per
+ * message. ARGV: now, retain, idle, count, then per message its id and the
+ * deadline read. Returns the ids moved.
  */
-export function sweepScript(lifecycles: readonly CompiledLifecycle[]): string {
-  return `${decisionTables(lifecycles, [])}
-${PRELUDE}
+const SWEEP = `
+local function sweep(KEYS, ARGV)
 local now = tonumber(ARGV[1])
 local retain, idle, count = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local moved = {}
 for k = 0, count - 1 do
-  local mid, seen = ARGV[5 + k * 2], ARGV[6 + k * 2]
-  local keys = { due = KEYS[1], idle = KEYS[2], ids = KEYS[3], m = KEYS[4 + k * 2], h = KEYS[5 + k * 2] }
-  local m = load(keys.m)
+  local mid, seenAt = ARGV[5 + k * 2], ARGV[6 + k * 2]
+  local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3 + k * 2], h = KEYS[4 + k * 2] }
+  local m = load(keys.m, 'c')
   if m == nil then
     redis.call('ZREM', keys.due, mid)
-  elseif m.dl ~= '' and tonumber(m.dl) == tonumber(seen) and tonumber(m.dl) <= now and D[m.c] then
+  elseif m.dl ~= '' and tonumber(m.dl) == tonumber(seenAt) and tonumber(m.dl) <= now and D[m.c] then
     local L = D[m.c]
     local rows = {}
     if fireDue(L, m, now, rows) then
       redis.call('RPUSH', keys.h, unpack(rows))
       moved[#moved + 1] = mid
     end
-    save(keys, mid, L, m.c, m, now, retain, idle, false)
+    save(keys, mid, L, m, now, ARGV[1], retain, idle, false, nil)
   end
 end
-return moved`;
-}
+return moved
+end`;
 
 /**
- * Removes archived messages of one bucket, each only if it is still due to
- * leave and unchanged since it was read (version). KEYS: idle, due, ids, then
- * m, h, e per message. ARGV: now, count, then per message id and version.
- * Returns the ids removed.
+ * drop: removes archived messages of one bucket, each only if it is still
+ * due to leave and unchanged since it was read (version, '' for side events
+ * of a message not stored, and the number of side events). KEYS: idle, due,
+ * then m, h, x per message. ARGV: now, count, then per message id,
+ * version and side-event count. Returns the ids removed.
  */
-export const DROP_SCRIPT = `
+const DROP = `
+local function drop(KEYS, ARGV)
 local now = tonumber(ARGV[1])
 local count = tonumber(ARGV[2])
 local gone = {}
 for k = 0, count - 1 do
-  local mid, v = ARGV[3 + k * 2], ARGV[4 + k * 2]
+  local mid, v, sides = ARGV[3 + k * 3], ARGV[4 + k * 3], tonumber(ARGV[5 + k * 3])
+  local m, h, x = KEYS[3 + k * 3], KEYS[4 + k * 3], KEYS[5 + k * 3]
   local at = redis.call('ZSCORE', KEYS[1], mid)
-  local stored = redis.call('HGET', KEYS[4 + k * 3], 'v')
-  if at and tonumber(at) <= now and stored == v then
-    redis.call('DEL', KEYS[4 + k * 3], KEYS[5 + k * 3], KEYS[6 + k * 3])
+  local stored = redis.call('HGET', m, 'v') or ''
+  if at and tonumber(at) <= now and stored == v and redis.call('HLEN', x) == sides then
+    redis.call('DEL', m, h, x)
     redis.call('ZREM', KEYS[1], mid)
     redis.call('ZREM', KEYS[2], mid)
-    redis.call('ZREM', KEYS[3], mid)
     gone[#gone + 1] = mid
   end
 end
-return gone`;
+return gone
+end`;
+
+/**
+ * side: keeps a side event of a message once per provider event id, at most
+ * `max` per message. KEYS: idle, m, x. ARGV: now, retain, message id, event
+ * id, provider, kind, detail (each '' none, else '=' + text), at ('' none),
+ * max. Side events of a message not stored leave `retain` after the last
+ * one (through onArchive); the message hash then holds only `lv`. Returns 1 recorded, 0 already there, -1 full.
+ */
+const SIDE = `
+local function side(KEYS, ARGV)
+local now, retain, mid, eid = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+if redis.call('HEXISTS', KEYS[3], eid) == 1 then return 0 end
+local n = redis.call('HLEN', KEYS[3])
+if n >= tonumber(ARGV[9]) then return -1 end
+local e = { q = n + 1, r = fmt(now) }
+if ARGV[5] ~= '' then e.p = string.sub(ARGV[5], 2) end
+if ARGV[6] ~= '' then e.k = string.sub(ARGV[6], 2) end
+if ARGV[7] ~= '' then e.d = string.sub(ARGV[7], 2) end
+if ARGV[8] ~= '' then e.at = ARGV[8] end
+redis.call('HSET', KEYS[3], eid, cjson.encode(e))
+if not redis.call('HGET', KEYS[2], 'c') then
+  -- The message is not stored: its side events leave retain after the last one; the score waits in its hash ('lv')
+  -- so that a report recording the message later takes the entry back.
+  redis.call('ZADD', KEYS[1], now + retain, mid)
+  redis.call('HSET', KEYS[2], 'lv', fmt(now + retain))
+end
+return 1
+end`;
+
+/**
+ * read: a message's hash and history at one instant (the counts are tallied
+ * from the history, so both must be of the same version). KEYS: m, h.
+ * Returns `{ HGETALL m, LRANGE h }`.
+ */
+const READ = `
+local function read(KEYS, ARGV)
+return { redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1) }
+end`;
+
+/** The entry points, each `function(KEYS, ARGV)`. */
+export type Entry = 'apply_t' | 'apply_s' | 'register' | 'sweep' | 'drop' | 'side' | 'read';
+export const ENTRIES: readonly Entry[] = ['apply_t', 'apply_s', 'register', 'sweep', 'drop', 'side', 'read'];
+
+const BODIES: Record<Entry, string> = { apply_t: APPLY('t'), apply_s: APPLY('s'), register: REGISTER, sweep: SWEEP, drop: DROP, side: SIDE, read: READ };
+
+/**
+ * A Redis 7 function library of every entry point, named `name`, its
+ * functions `${name}_${entry}`. The decision tables of all the lifecycles
+ * are built once, when the library is loaded, not on every call.
+ */
+export function functionLibrary(name: string, lifecycles: readonly CompiledLifecycle[]): string {
+  return `#!lua name=${name}
+${decisionTables(lifecycles)}
+${PRELUDE}
+${ENTRIES.map((e) => BODIES[e]).join('\n')}
+${ENTRIES.map((e) => (e === 'read' ? `redis.register_function{function_name='${name}_${e}', callback=${e}, flags={'no-writes'}}` : `redis.register_function('${name}_${e}', ${e})`)).join('\n')}
+`;
+}
+
+/**
+ * One entry point as an `EVAL` script (for a Redis without functions): the
+ * tables it reads (only the policy's for an apply) are built on every run.
+ */
+export function evalScript(entry: Entry, lifecycles: readonly CompiledLifecycle[]): string {
+  const policies: ('t' | 's')[] = entry === 'apply_t' ? ['t'] : entry === 'apply_s' ? ['s'] : [];
+  return `${decisionTables(lifecycles, policies)}
+${PRELUDE}
+${BODIES[entry]}
+return ${entry}(KEYS, ARGV)`;
+}

@@ -7,28 +7,47 @@ import { show } from '../messages';
 import { applyStatus, readReport, type ApplyResult, type Ignored } from '../reconcile';
 import type { DeliveryReport } from '../report/model';
 import { checkDelayNames, givenDelays, resolveDelays } from '../postgres/delays';
-import type { BatchItem, DeliveryStore, ExpireOptions, ExpireResult, RegisterOptions, StatsOptions, StoreApplyOptions, StoredMessage, StoredTransition } from '../store';
+import type { BatchItem, DeliveryStore, ExpireOptions, ExpireResult, RegisterOptions, StatsOptions, StoreApplyOptions, StoredMessage, StoredSideEvent, StoredTransition } from '../store';
 import type { BatchResult, ChannelMismatch } from '../postgres/store';
-import { DROP_SCRIPT, applyScript, registerScript, sweepScript } from './lua';
+import { evalScript, functionLibrary, type Entry } from './lua';
 
 /**
- * The little the store needs from a Redis client: `evalsha` and `eval` with
- * ioredis's argument order (`sha|script, numkeys, ...keys, ...args`). An
- * ioredis `Cluster` or `Redis` fits as is; each call goes to the node that
- * owns its first key.
+ * The little the store needs from a Redis client: `fcall`, `evalsha` and
+ * `eval` with ioredis's argument order (`name|sha|script, numkeys, ...keys,
+ * ...args`), `call` to load the function library (on every master of a
+ * cluster, through `nodes('master')`), and a few reads. An ioredis
+ * `Cluster` or `Redis` fits as is; each call goes to the node that owns its
+ * first key.
  */
 export interface RedisClient {
+  fcall?(name: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  call?(command: string, ...args: (string | number)[]): Promise<unknown>;
+  nodes?(role: 'master'): { call(command: string, ...args: (string | number)[]): Promise<unknown> }[];
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   zrangebyscore(key: string, min: string | number, max: string | number, ...args: (string | number)[]): Promise<string[]>;
   hgetall(key: string): Promise<Record<string, string>>;
-  lrange(key: string, start: number, stop: number): Promise<string[]>;
 }
 
-/** One message as `onArchive` receives it before it leaves Redis. */
+/**
+ * One message as `onArchive` receives it before it leaves Redis: its state
+ * and history as `get` and `history` return them, and its side events as
+ * `sideEvents` does. `message` is `undefined` (and `history` empty) only for
+ * side events recorded for a message that is not stored (never, or no
+ * longer: a complaint weeks after the message left); they leave too.
+ *
+ * @example
+ * const store = createRedisStore(cluster, {
+ *   onArchive: async (records) => {
+ *     for (const r of records) await archive.write(JSON.stringify(r)); // { messageId, message, history, sideEvents }
+ *   },
+ * });
+ */
 export interface ArchivedRecord {
-  readonly message: StoredMessage;
+  readonly messageId: string;
+  readonly message: StoredMessage | undefined;
   readonly history: StoredTransition[];
+  readonly sideEvents: StoredSideEvent[];
 }
 
 export interface RedisStoreOptions {
@@ -48,10 +67,13 @@ export interface RedisStoreOptions {
   /** A final message leaves this long after its last write; default 7 days. */
   readonly retainMs?: number;
   /**
-   * A message that is not final and has no timer pending (an e-mail left
-   * DELIVERED, OPEN or CLICKED) leaves this long after its last write;
-   * default 30 days; `Infinity` never. A message with a pending timer never
-   * leaves before the timer fires.
+   * Opt-in: a message that is not final and has no timer pending (an e-mail
+   * left DELIVERED, OPEN or CLICKED, which are not final in the e-mail
+   * lifecycle) also leaves this long after its last write. Default
+   * `Infinity`: a message leaves only once it is final (EXPIRED included),
+   * never before, so a message that stays OPEN stays in Redis; set it when
+   * memory matters more (docs/redis.md gives the bytes per message). A
+   * message with a pending timer never leaves before the timer fires.
    */
   readonly idleMs?: number;
   /** Receives the records of messages about to leave Redis (`archive`); they leave only after it resolves. */
@@ -65,6 +87,16 @@ export interface RedisStoreOptions {
   readonly waitReplicas?: number;
   /** Timeout of that wait in ms; default 1000. */
   readonly waitTimeoutMs?: number;
+  /**
+   * How the Lua reaches Redis. `'functions'` (default): one Redis 7 function
+   * library, loaded with `FUNCTION LOAD` on every master when a call meets
+   * `Function not found` (functions are replicated and persisted, so a
+   * promoted replica has them); its decision tables are built once at load.
+   * `'eval'`: `EVALSHA`, and `EVAL` after a `NOSCRIPT`; each run builds the
+   * tables again (slower). A server without functions (Redis 6) falls back to
+   * `'eval'` by itself.
+   */
+  readonly scripting?: 'functions' | 'eval';
 }
 
 /** What {@link RedisStore.archive} did. */
@@ -76,8 +108,8 @@ export interface ArchiveResult {
 /** The store returned by {@link createRedisStore}: the {@link DeliveryStore} contract, plus the archive sweep. */
 export interface RedisStore extends DeliveryStore {
   /**
-   * Hands every message due to leave (final and silent for `retainMs`, or
-   * idle for `idleMs`; at most `limit`, default 1000) to `onArchive`, then
+   * Hands every message due to leave (final and silent for `retainMs`, or,
+   * when opted in, idle for `idleMs`; at most `limit`, default 1000) to `onArchive`, then
    * removes those unchanged since they were read. Nothing leaves without
    * having been handed over; a message written meanwhile stays (and is
    * handed over again later). Without `onArchive` messages stay.
@@ -86,6 +118,16 @@ export interface RedisStore extends DeliveryStore {
 }
 
 const MAX_ID_BYTES = 1000;
+/**
+ * Side events the Redis store keeps per message: past it, a new one is not
+ * recorded (`{ recorded: false }`) and the kept ones stay, so a flood of
+ * callbacks for one message cannot grow its memory without bound.
+ *
+ * @example
+ * import { MAX_SIDE_EVENTS } from 'delivery-lifecycle/redis';
+ * if ((await store.sideEvents('msg-1')).length >= MAX_SIDE_EVENTS) console.warn('msg-1 keeps no more side events');
+ */
+export const MAX_SIDE_EVENTS = 100;
 const DAY = 86_400_000;
 const BUILT_IN: readonly ChannelRef[] = ['sms', 'email'];
 
@@ -96,6 +138,29 @@ interface Script {
 
 function script(text: string): Script {
   return { text, sha: createHash('sha1').update(text).digest('hex') };
+}
+
+/** The Lua of one set of channels: a function library named after its hash, and the same entry points as scripts. */
+interface Program {
+  readonly name: string;
+  readonly library: string;
+  scripts(entry: Entry): Script;
+  loading?: Promise<void>;
+}
+
+function programOf(lifecycles: readonly CompiledLifecycle[]): Program {
+  // The name is the hash of the code without its name: another set of channels (or another release) is another library.
+  const name = `dl_${createHash('sha1').update(functionLibrary('x', lifecycles)).digest('hex').slice(0, 16)}`;
+  const scripts = new Map<Entry, Script>();
+  return {
+    name,
+    library: functionLibrary(name, lifecycles),
+    scripts(entry) {
+      let s = scripts.get(entry);
+      if (s === undefined) scripts.set(entry, (s = script(evalScript(entry, lifecycles))));
+      return s;
+    },
+  };
 }
 
 function checkMessageId(messageId: unknown): asserts messageId is string {
@@ -123,6 +188,19 @@ function bucketOf(messageId: string, buckets: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < messageId.length; i++) h = Math.imul(h ^ messageId.charCodeAt(i), 0x01000193);
   return (h >>> 0) & (buckets - 1);
+}
+
+/** A history entry as stored (JSON): seq, from and to status ids, implied, provider id, at, timer, detail, recorded. */
+interface HistoryRow {
+  readonly q: number;
+  readonly f: number;
+  readonly t: number;
+  readonly i?: number;
+  readonly id?: string;
+  readonly at?: string;
+  readonly tm?: number;
+  readonly d?: string;
+  readonly r: string;
 }
 
 interface Prepared {
@@ -176,7 +254,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     return value;
   };
   const retainMs = ms(options.retainMs, 'retainMs', 7 * DAY);
-  const idleMs = ms(options.idleMs, 'idleMs', 30 * DAY, true);
+  const idleMs = ms(options.idleMs, 'idleMs', -1, true);
   const waitReplicas = options.waitReplicas ?? 0;
   if (!Number.isSafeInteger(waitReplicas) || waitReplicas < 0) throw new LifecycleError('invalid_argument', `waitReplicas must be a non-negative integer, got ${show(waitReplicas)}`);
   const waitTimeoutMs = ms(options.waitTimeoutMs, 'waitTimeoutMs', 1000);
@@ -191,10 +269,6 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   };
 
   const registry = new Map<string, CompiledLifecycle>();
-  let scripts: { register: Script; sweep: Script } | undefined;
-  // Apply scripts per set of channels in a call and policy: each carries only the tables it reads.
-  const applyScripts = new Map<string, Script>();
-  const drop = script(DROP_SCRIPT);
   const register = (channel: unknown): CompiledLifecycle => {
     const lifecycle = lifecycleOf(channel);
     if (lifecycle === undefined) {
@@ -203,61 +277,105 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     const known = registry.get(lifecycle.name);
     if (known === undefined) {
       registry.set(lifecycle.name, lifecycle);
-      scripts = undefined; // the sweep and register tables change with the set of channels
+      program = undefined; // the tables change with the set of channels
     } else if (known !== lifecycle) {
       throw new LifecycleError('invalid_argument', `another lifecycle named ${show(lifecycle.name)} is already used by this store`, { channel: lifecycle.name });
     }
     return lifecycle;
   };
+  let program: Program | undefined;
   for (const channel of [...BUILT_IN, ...(options.channels ?? [])]) register(channel);
-  const current = () => {
-    if (scripts === undefined) {
-      const all = [...registry.values()];
-      scripts = { register: script(registerScript(all)), sweep: script(sweepScript(all)) };
-    }
-    return scripts;
+  const current = (): Program => {
+    if (program === undefined) program = programOf([...registry.values()]);
+    return program;
   };
+  const scripting = options.scripting ?? 'functions';
+  if (scripting !== 'functions' && scripting !== 'eval') throw new LifecycleError('invalid_argument', `scripting must be 'functions' or 'eval', got ${show(scripting)}`);
+  let useFunctions = scripting === 'functions' && typeof c.fcall === 'function' && (typeof c.call === 'function' || typeof c.nodes === 'function');
+
+  /** FUNCTION LOAD REPLACE of the library on every master (or the one Redis); concurrent callers share one load. */
+  const loadLibrary = (p: Program): Promise<void> => {
+    if (p.loading === undefined) {
+      const send = async (): Promise<void> => {
+        const masters = typeof c.nodes === 'function' ? c.nodes('master') : [];
+        if (masters.length === 0) await (c.call as NonNullable<RedisClient['call']>)('FUNCTION', 'LOAD', 'REPLACE', p.library);
+        // A master just killed may still be listed: the others must still get it; the caller's retry tells.
+        else await Promise.allSettled(masters.map((n) => n.call('FUNCTION', 'LOAD', 'REPLACE', p.library)));
+      };
+      p.loading = send().finally(() => {
+        p.loading = undefined;
+      });
+    }
+    return p.loading;
+  };
+  const notFound = (error: unknown) => /Function not found/i.test(String((error as Error)?.message));
+  const noFunctions = (error: unknown) => /unknown command/i.test(String((error as Error)?.message));
 
   /**
-   * EVALSHA; on NOSCRIPT (a new, restarted or failed-over node) EVAL, which
-   * also caches the script there. With `waitReplicas`, the script and a
-   * `WAIT` go in one pipeline, which a cluster client sends to the node of
-   * the script's first key: still one round trip, answered once replicas
+   * Runs an entry point: FCALL of the library's function (loading the library
+   * on `Function not found`: a new, restarted or failed-over node), or, in
+   * eval mode, EVALSHA then EVAL on `NOSCRIPT`. With `waitReplicas`, a write
+   * and a `WAIT` go in one pipeline, which a cluster client sends to the node
+   * of the first key: still one round trip, answered once replicas
    * acknowledged.
    */
-  const evaluate = async (s: Script, keys: readonly string[], args: readonly (string | number)[], writes = false): Promise<unknown> => {
-    if (writes && waitReplicas > 0) return evaluateAndWait(s, keys, args);
-    try {
-      return await c.evalsha(s.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
-      return c.eval(s.text, keys.length, ...keys, ...args);
+  const invoke = async (entry: Entry, keys: readonly string[], args: readonly (string | number)[], writes = false): Promise<unknown> => {
+    const p = current();
+    if (useFunctions) {
+      const command = ['fcall', `${p.name}_${entry}`, keys.length, ...keys, ...args] as const;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return writes && waitReplicas > 0 ? await pipelined(command) : await (c.fcall as NonNullable<RedisClient['fcall']>)(command[1], keys.length, ...keys, ...args);
+        } catch (error) {
+          if (noFunctions(error)) {
+            useFunctions = false;
+            break;
+          }
+          if (!notFound(error) || attempt > 0) throw error;
+          await loadLibrary(p);
+        }
+      }
     }
-  };
-  const evaluateAndWait = async (s: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> => {
-    const pipelined = c as unknown as { pipeline?: (commands: unknown[][]) => { exec(): Promise<[Error | null, unknown][] | null> } };
-    if (typeof pipelined.pipeline !== 'function') throw new LifecycleError('invalid_argument', 'waitReplicas needs a client with pipeline() (ioredis)');
+    const s = p.scripts(entry);
     for (const command of ['evalsha', 'eval'] as const) {
-      const results = await pipelined.pipeline([[command, command === 'evalsha' ? s.sha : s.text, keys.length, ...keys, ...args], ['wait', waitReplicas, waitTimeoutMs]]).exec();
-      const [error, value] = results?.[0] ?? [new Error('the pipeline returned nothing'), undefined];
-      if (error !== null && command === 'evalsha' && /NOSCRIPT/.test(error.message)) continue;
-      if (error !== null) throw error;
-      return value;
+      try {
+        if (writes && waitReplicas > 0) return await pipelined([command, command === 'evalsha' ? s.sha : s.text, keys.length, ...keys, ...args]);
+        return command === 'evalsha' ? await c.evalsha(s.sha, keys.length, ...keys, ...args) : await c.eval(s.text, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (command === 'evalsha' && /NOSCRIPT/.test(String((error as Error)?.message))) continue;
+        throw error;
+      }
     }
     throw new Error('unreachable');
   };
-
-  const tag = (bucket: number) => `${prefix}{${bucket}}`;
-  const bucketKeys = (bucket: number) => ({ due: `${tag(bucket)}due`, idle: `${tag(bucket)}idle`, ids: `${tag(bucket)}ids` });
-  const messageKeys = (messageId: string) => {
-    const t = tag(bucketOf(messageId, buckets));
-    return { m: `${t}m:${messageId}`, h: `${t}h:${messageId}`, e: `${t}e:${messageId}` };
+  const pipelined = async (command: readonly (string | number)[]): Promise<unknown> => {
+    const client = c as unknown as { pipeline?: (commands: unknown[][]) => { exec(): Promise<[Error | null, unknown][] | null> } };
+    if (typeof client.pipeline !== 'function') throw new LifecycleError('invalid_argument', 'waitReplicas needs a client with pipeline() (ioredis)');
+    const results = await client.pipeline([[...command], ['wait', waitReplicas, waitTimeoutMs]]).exec();
+    const [error, value] = results?.[0] ?? [new Error('the pipeline returned nothing'), undefined];
+    if (error !== null) throw error;
+    return value;
   };
 
+  const tag = (bucket: number) => `${prefix}{${bucket}}`;
+  const bucketKeys = (bucket: number) => ({ due: `${tag(bucket)}due`, idle: `${tag(bucket)}idle` });
+  const messageKeys = (messageId: string) => {
+    const t = tag(bucketOf(messageId, buckets));
+    return { m: `${t}m:${messageId}`, h: `${t}h:${messageId}`, x: `${t}x:${messageId}` };
+  };
+
+  // The delays of a channel when a call gives none, worked out once.
+  const defaultDelays = new Map<CompiledLifecycle, string>();
+  const delaysOf = (lifecycle: CompiledLifecycle, given: ReturnType<typeof givenDelays>): string => {
+    if (given.size > 0) return resolveDelays(lifecycle, given).join(',');
+    let d = defaultDelays.get(lifecycle);
+    if (d === undefined) defaultDelays.set(lifecycle, (d = resolveDelays(lifecycle, given).join(',')));
+    return d;
+  };
   const delaysFor = (lifecycles: readonly CompiledLifecycle[], opts: StoreApplyOptions | RegisterOptions | undefined) => {
     const given = givenDelays(opts);
     if (given.size > 0) checkDelayNames(lifecycles, given);
-    return new Map(lifecycles.map((l) => [l.name, resolveDelays(l, given).join(',')]));
+    return new Map(lifecycles.map((l) => [l.name, delaysOf(l, given)]));
   };
 
   const prepare = (items: readonly BatchItem[]): Prepared[] => {
@@ -292,42 +410,36 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   };
 
   const run = async (batch: Prepared[], opts: StoreApplyOptions | undefined, perItem: boolean): Promise<BatchResult[]> => {
-    const pol = policyOf(opts);
-    const delays = delaysFor([...new Set(batch.map((p) => p.lifecycle))], opts);
-    const used = [...new Set(batch.map((p) => p.lifecycle))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const key = `${pol}\u0000${used.map((l) => l.name).join('\u0000')}`;
-    let s = applyScripts.get(key);
-    if (s === undefined) {
-      s = script(applyScript(used, pol));
-      applyScripts.set(key, s);
-    }
-    const applying = s;
-    const groups = new Map<number, number[]>();
-    batch.forEach((p, i) => {
-      const b = bucketOf(p.messageId, buckets);
-      const list = groups.get(b);
-      if (list === undefined) groups.set(b, [i]);
-      else list.push(i);
-    });
+    const entry: Entry = policyOf(opts) === 't' ? 'apply_t' : 'apply_s';
+    const delays = delaysFor(batch.length === 1 ? [batch[0].lifecycle] : [...new Set(batch.map((p) => p.lifecycle))], opts);
     const t = now();
     const answers: string[] = new Array<string>(batch.length);
-    await Promise.all(
-      [...groups].map(async ([bucket, indexes]) => {
-        const bk = bucketKeys(bucket);
-        const keys = [bk.due, bk.idle, bk.ids];
-        const args: (string | number)[] = [t, pol, retainMs, idleMs, indexes.length];
-        for (const i of indexes) {
-          const p = batch[i];
-          const mk = messageKeys(p.messageId);
-          keys.push(mk.m, mk.h, mk.e);
-          args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, delays.get(p.lifecycle.name) as string);
-        }
-        const out = (await evaluate(applying, keys, args, true)) as unknown[];
-        indexes.forEach((i, k) => {
-          answers[i] = String(out[k]);
-        });
-      }),
-    );
+    const send = async (bucket: number, indexes: readonly number[]): Promise<void> => {
+      const bk = bucketKeys(bucket);
+      const keys = [bk.due, bk.idle];
+      const args: (string | number)[] = [t, retainMs, idleMs, indexes.length];
+      for (const i of indexes) {
+        const p = batch[i];
+        const mk = messageKeys(p.messageId);
+        keys.push(mk.m, mk.h);
+        args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, delays.get(p.lifecycle.name) as string);
+      }
+      const out = (await invoke(entry, keys, args, true)) as unknown[];
+      indexes.forEach((i, k) => {
+        answers[i] = String(out[k]);
+      });
+    };
+    if (batch.length === 1) await send(bucketOf(batch[0].messageId, buckets), [0]);
+    else {
+      const groups = new Map<number, number[]>();
+      batch.forEach((p, i) => {
+        const b = bucketOf(p.messageId, buckets);
+        const list = groups.get(b);
+        if (list === undefined) groups.set(b, [i]);
+        else list.push(i);
+      });
+      await Promise.all([...groups].map(([bucket, indexes]) => send(bucket, indexes)));
+    }
     return batch.map((p, i) => {
       const answer = answers[i];
       if (answer[0] !== 'c') return decide(p, answer, opts);
@@ -367,7 +479,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       }
       const bk = bucketKeys(bucketOf(messageId, buckets));
       const mk = messageKeys(messageId);
-      const out = (await evaluate(current().register, [bk.due, bk.idle, bk.ids, mk.m], [
+      const out = (await invoke('register', [bk.due, bk.idle, mk.m], [
         now(), lifecycle.name, messageId, String(since), delays, opts?.at === undefined ? '' : String(since), retainMs, idleMs,
       ], true)) as unknown[];
       if (String(out[1]) !== lifecycle.name) {
@@ -400,39 +512,80 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       // 2. Fire them, per bucket in one script that re-checks each deadline (a concurrent sweeper or apply may have moved it).
       const groups = new Map<number, typeof due>();
       for (const d of due) groups.set(d.bucket, [...(groups.get(d.bucket) ?? []), d]);
-      const s = current().sweep;
       const moved = new Set<string>();
       await Promise.all(
         [...groups].map(async ([bucket, list]) => {
           const bk = bucketKeys(bucket);
-          const keys = [bk.due, bk.idle, bk.ids];
+          const keys = [bk.due, bk.idle];
           const args: (string | number)[] = [at, retainMs, idleMs, list.length];
           for (const d of list) {
             const mk = messageKeys(d.id);
             keys.push(mk.m, mk.h);
             args.push(d.id, d.seen);
           }
-          const out = (await evaluate(s, keys, args, true)) as string[];
+          const out = (await invoke('sweep', keys, args, true)) as string[];
           for (const id of out) moved.add(String(id));
         }),
       );
       const messageIds = due.filter((d) => moved.has(d.id)).map((d) => d.id);
       return { count: messageIds.length, messageIds };
     },
+    async recordSideEvent(messageId, event) {
+      checkMessageId(messageId);
+      if (typeof event !== 'object' || event === null) throw new LifecycleError('invalid_event', `a side event must be an object, got ${show(event)}`);
+      const { id, provider, kind, detail, at } = event;
+      if (typeof id !== 'string' || id.length === 0 || id.includes('\0') || Buffer.byteLength(id) > MAX_ID_BYTES) {
+        throw new LifecycleError('invalid_event', `a side event needs an id: a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(id)}`);
+      }
+      const text = (value: unknown, what: string): string => {
+        if (value === undefined) return '';
+        if (typeof value !== 'string' || value.includes('\0')) throw new LifecycleError('invalid_event', `${what} must be a string without NUL, got ${show(value)}`);
+        return `=${cutDetail(value)}`;
+      };
+      let atMs = '';
+      if (at !== undefined) {
+        const report = readReport({ status: 'side_event', at });
+        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
+          throw new LifecycleError('invalid_event', `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`);
+        }
+        atMs = String(report.at);
+      }
+      const fields = [text(provider, 'provider'), text(kind, 'kind'), text(detail, 'detail'), atMs];
+      const mk = messageKeys(messageId);
+      const bk = bucketKeys(bucketOf(messageId, buckets));
+      const out = await invoke('side', [bk.idle, mk.m, mk.x], [now(), retainMs, messageId, id, ...fields, MAX_SIDE_EVENTS], true);
+      return { recorded: Number(out) === 1 };
+    },
+    sideEvents: (messageId) => readSideEvents(messageId),
     get: (messageId) => readMessage(messageId),
     history: (messageId) => readHistory(messageId),
     async stats(opts: StatsOptions = {}): Promise<DeliveryReport> {
       checkOptions(opts);
       const { statsFromRecords } = await import('./stats');
       const lifecycles = [...registry.values()];
+      // Per shard (each master, or the one Redis): its messages found by SCAN, folded; the shards' reports merged.
+      const shards = typeof c.nodes === 'function' ? c.nodes('master') : [c as Required<Pick<RedisClient, 'call'>>];
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}{*}m:*`;
       const reports = await Promise.all(
-        Array.from({ length: buckets }, async (_, bucket) => {
-          const ids = await c.zrangebyscore(bucketKeys(bucket).ids, '-inf', '+inf');
+        shards.map(async (shard) => {
+          if (typeof shard.call !== 'function') throw new LifecycleError('invalid_argument', 'stats needs a client with call() (ioredis)');
+          const ids: string[] = [];
+          let cursor = '0';
+          do {
+            const [next, keys] = (await shard.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
+            cursor = String(next);
+            for (const key of keys) {
+              const rest = key.slice(prefix.length);
+              const close = rest.indexOf('}');
+              if (/^\{\d+$/.test(rest.slice(0, close)) && rest.startsWith('m:', close + 1)) ids.push(rest.slice(close + 3));
+            }
+          } while (cursor !== '0');
           const records = await Promise.all(
-            ids.map(async (id) => {
-              const [row, history] = await Promise.all([c.hgetall(messageKeys(id).m), readHistory(id)]);
-              const message = messageOf(id, row);
+            [...new Set(ids)].map(async (id) => {
+              const { row, rows } = await readBoth(id);
+              const message = messageOf(id, row, rows);
               if (message === undefined) return undefined;
+              const history = historyOf(row, rows);
               return { message, history, first: Number(row.first), ...(row.reg === undefined || row.reg === '' ? {} : { registeredAt: Number(row.reg) }) };
             }),
           );
@@ -456,43 +609,60 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         .slice(0, limit);
       const records: (ArchivedRecord & { bucket: number })[] = [];
       for (const { bucket, id } of candidates) {
-        const message = await readMessage(id);
-        if (message !== undefined) records.push({ bucket, message, history: await readHistory(id) });
+        const [{ row, rows }, sides] = await Promise.all([readBoth(id), readSideEvents(id)]);
+        const message = messageOf(id, row, rows);
+        records.push({ bucket, messageId: id, message, history: message === undefined ? [] : historyOf(row, rows), sideEvents: sides });
       }
-      if (records.length === 0) return { count: 0, messageIds: [] };
-      await onArchive(records.map(({ message, history }) => ({ message, history })));
+      // An entry with nothing left under it (removed by hand) is dropped without a hand-over.
+      const handed = records.filter((r) => r.message !== undefined || r.sideEvents.length > 0);
+      if (handed.length > 0) await onArchive(handed.map(({ bucket: _, ...record }) => record));
       const gone: string[] = [];
       const groups = new Map<number, typeof records>();
       for (const r of records) groups.set(r.bucket, [...(groups.get(r.bucket) ?? []), r]);
       await Promise.all(
         [...groups].map(async ([bucket, list]) => {
           const bk = bucketKeys(bucket);
-          const keys = [bk.idle, bk.due, bk.ids];
+          const keys = [bk.idle, bk.due];
           const args: (string | number)[] = [at, list.length];
           for (const r of list) {
-            const mk = messageKeys(r.message.messageId);
-            keys.push(mk.m, mk.h, mk.e);
-            args.push(r.message.messageId, r.message.version);
+            const mk = messageKeys(r.messageId);
+            keys.push(mk.m, mk.h, mk.x);
+            args.push(r.messageId, r.message === undefined ? '' : String(r.message.version), r.sideEvents.length);
           }
-          for (const id of (await evaluate(drop, keys, args)) as string[]) gone.push(String(id));
+          for (const id of (await invoke('drop', keys, args)) as string[]) gone.push(String(id));
         }),
       );
-      return { count: gone.length, messageIds: gone };
+      const handedIds = new Set(handed.map((r) => r.messageId));
+      const messageIds = gone.filter((id) => handedIds.has(id));
+      return { count: messageIds.length, messageIds };
     },
   };
 
-  async function readMessage(messageId: string): Promise<StoredMessage | undefined> {
+  /** The message's hash and raw history entries, read at one instant (one read-only function call). */
+  async function readBoth(messageId: string): Promise<{ row: Record<string, string>; rows: HistoryRow[] }> {
     checkMessageId(messageId);
-    return messageOf(messageId, await c.hgetall(messageKeys(messageId).m));
+    const mk = messageKeys(messageId);
+    const [flat, texts] = (await invoke('read', [mk.m, mk.h], [])) as [string[], string[]];
+    const row: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) row[String(flat[i])] = String(flat[i + 1]);
+    return { row, rows: texts.map((text) => JSON.parse(String(text)) as HistoryRow) };
   }
 
-  function messageOf(messageId: string, row: Record<string, string> | null): StoredMessage | undefined {
-    if (row === null || row.c === undefined) return undefined;
+  async function readMessage(messageId: string): Promise<StoredMessage | undefined> {
+    const { row, rows } = await readBoth(messageId);
+    return messageOf(messageId, row, rows);
+  }
+
+  /** The stored state; counts are tallied from the history (each entry is its status becoming or staying current). */
+  function messageOf(messageId: string, row: Record<string, string>, rows: readonly HistoryRow[]): StoredMessage | undefined {
+    if (row.c === undefined) return undefined;
     const lifecycle = registry.get(row.c);
     const counts: Record<string, number> = {};
-    (row.n ?? '').split(',').forEach((n, i) => {
-      counts[lifecycle?.statuses[i] ?? String(i + 1)] = Number(n);
-    });
+    for (const status of lifecycle?.statuses ?? []) counts[status] = 0;
+    for (const r of rows) {
+      const name = lifecycle?.statuses[r.t] ?? String(r.t);
+      counts[name] = (counts[name] ?? 0) + 1;
+    }
     return {
       messageId,
       channel: row.c,
@@ -505,13 +675,31 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     };
   }
 
-  async function readHistory(messageId: string): Promise<StoredTransition[]> {
+  async function readSideEvents(messageId: string): Promise<StoredSideEvent[]> {
     checkMessageId(messageId);
-    const [rows, row] = await Promise.all([c.lrange(messageKeys(messageId).h, 0, -1), c.hgetall(messageKeys(messageId).m)]);
-    const lifecycle = row?.c === undefined ? undefined : registry.get(row.c);
+    const row = await c.hgetall(messageKeys(messageId).x);
+    return Object.entries(row ?? {})
+      .map(([id, text]) => ({ id, e: JSON.parse(text) as { q: number; p?: string; k?: string; d?: string; at?: string; r: string } }))
+      .sort((a, b) => a.e.q - b.e.q)
+      .map(({ id, e }) => {
+        const entry: { -readonly [K in keyof StoredSideEvent]: StoredSideEvent[K] } = { id, recordedAt: new Date(Number(e.r)) };
+        if (e.p !== undefined) entry.provider = e.p;
+        if (e.k !== undefined) entry.kind = e.k;
+        if (e.d !== undefined) entry.detail = e.d;
+        if (e.at !== undefined) entry.at = Number(e.at);
+        return entry;
+      });
+  }
+
+  async function readHistory(messageId: string): Promise<StoredTransition[]> {
+    const { row, rows } = await readBoth(messageId);
+    return historyOf(row, rows);
+  }
+
+  function historyOf(row: Record<string, string>, rows: readonly HistoryRow[]): StoredTransition[] {
+    const lifecycle = row.c === undefined ? undefined : registry.get(row.c);
     const name = (id: number) => lifecycle?.statuses[id] ?? String(id);
-    return rows.map((text) => {
-      const r = JSON.parse(text) as { q: number; f: number; t: number; i?: number; id?: string; at?: string; tm?: number; d?: string; r: string };
+    return rows.map((r) => {
       const entry: { -readonly [K in keyof StoredTransition]: StoredTransition[K] } = {
         seq: r.q,
         from: name(r.f),

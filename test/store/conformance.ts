@@ -19,6 +19,7 @@ import {
   type StatusReport,
 } from '../../src';
 import type { DeliveryStore } from '../../src/store';
+import { createWebhookHandler } from '../../src/webhooks';
 import { checkMessage, deliveredStream, legalPath, noMismatch, pathTo, rng } from '../support/postgres';
 import { CHANNEL_NAMES, MACHINES, classify, oracleFor } from '../support/oracle';
 import { CATALOG } from '../support/lifecycle-md';
@@ -157,6 +158,19 @@ export function describeStoreConformance(name: string, start: () => Promise<Stor
         expect([...(bounce.detail ?? '')]).toHaveLength(200);
         expect(bounce.recordedAt).toBeInstanceOf(Date);
         expect((await store.get(id))?.since).toBe(T0 + 5);
+      });
+    });
+
+    describe('since: when the current status began', () => {
+      test("a report's time when it moves the status; a repeat of the status keeps it; without a time, the store's clock", async () => {
+        const id = fresh('since');
+        await store.apply(id, 'email', { status: 'DELIVERED', id: 's1', at: T0 + 1 });
+        await store.apply(id, 'email', { status: 'OPEN', id: 's2', at: T0 + 9 });
+        expect((await store.get(id))?.since).toBe(T0 + 9);
+        await store.apply(id, 'email', { status: 'OPEN', id: 's3', at: T0 + 20 });
+        expect((await store.get(id))?.since).toBe(T0 + 9);
+        await store.apply(id, 'email', { status: 'CLICKED', id: 's4' });
+        expect((await store.get(id))?.since).toBe(clock.now);
       });
     });
 
@@ -422,6 +436,70 @@ export function describeStoreConformance(name: string, start: () => Promise<Stor
       test('get and history of an unknown message', async () => {
         expect(await store.get('never-seen')).toBeUndefined();
         expect(await store.history('never-seen')).toEqual([]);
+      });
+    });
+
+    describe('side events', () => {
+      test('kept once per provider event id, in the order recorded, fields kept and cut, whether or not the message is stored', async () => {
+        const id = fresh('side');
+        expect(await store.sideEvents(id)).toEqual([]);
+        expect(await store.recordSideEvent(id, { id: 'z-1', provider: 'postmark', kind: 'side_event', detail: 'SpamComplaint', at: T0 + 7 })).toEqual({ recorded: true });
+        expect(await store.recordSideEvent(id, { id: 'z-1', provider: 'other', detail: 'changed' })).toEqual({ recorded: false });
+        expect(await store.recordSideEvent(id, { id: 'a-2', detail: '😀'.repeat(250), at: new Date(T0 + 8) })).toEqual({ recorded: true });
+        const kept = await store.sideEvents(id);
+        expect(kept.map(({ recordedAt: _, ...rest }) => rest)).toEqual([
+          { id: 'z-1', provider: 'postmark', kind: 'side_event', detail: 'SpamComplaint', at: T0 + 7 },
+          { id: 'a-2', detail: '😀'.repeat(200), at: T0 + 8 },
+        ]);
+        for (const e of kept) expect(e.recordedAt).toBeInstanceOf(Date);
+        // Nothing else changes: the message is still not stored, and another message's list is its own.
+        expect(await store.get(id)).toBeUndefined();
+        expect(await store.history(id)).toEqual([]);
+        expect(await store.sideEvents(fresh('side'))).toEqual([]);
+      });
+
+      test('beside reports: the message state and history are untouched, and the same id from concurrent callers is kept once', async () => {
+        const id = fresh('side');
+        await store.apply(id, 'email', { status: 'DELIVERED', id: 'd' });
+        const before = [await store.get(id), await store.history(id)];
+        const answers = await Promise.all(Array.from({ length: 8 }, () => store.recordSideEvent(id, { id: 'complaint', kind: 'spam' })));
+        expect(answers.filter((a) => a.recorded)).toHaveLength(1);
+        expect([await store.get(id), await store.history(id)]).toEqual(before);
+        // A provider event id is the side event's own: the same id as a report's does not make the report a duplicate.
+        expect((await store.apply(id, 'email', { status: 'OPEN', id: 'complaint' })).outcome).toBe('applied');
+        expect((await store.sideEvents(id)).map((e) => [e.id, e.kind])).toEqual([['complaint', 'spam']]);
+      });
+
+      test('bad input throws a typed error and keeps nothing', async () => {
+        const id = fresh('side');
+        await expectError(store.recordSideEvent(id, {} as never), 'invalid_event');
+        await expectError(store.recordSideEvent(id, { id: '' }), 'invalid_event');
+        await expectError(store.recordSideEvent(id, { id: 'a\0b' }), 'invalid_event');
+        await expectError(store.recordSideEvent(id, { id: 42 } as never), 'invalid_event');
+        await expectError(store.recordSideEvent(id, { id: 'x', detail: 7 } as never), 'invalid_event');
+        await expectError(store.recordSideEvent(id, { id: 'x', kind: 'a\0' }), 'invalid_event');
+        await expectError(store.recordSideEvent(id, { id: 'x', at: 'yesterday' }), 'invalid_event');
+        await expectError(store.recordSideEvent(id, null as never), 'invalid_event');
+        await expectError(store.recordSideEvent('', { id: 'x' }), 'invalid_argument');
+        await expectError(store.sideEvents(42 as never), 'invalid_argument');
+        expect(await store.sideEvents(id)).toEqual([]);
+      });
+
+      test('the webhook handler records the side events it meets on this store, once per event id across retries', async () => {
+        const handler = createWebhookHandler({ provider: 'sendgrid', verify: false, store });
+        const target = fresh('side');
+        const body = JSON.stringify([
+          { event: 'spamreport', sg_message_id: target, sg_event_id: `${target}-e1`, timestamp: 1700000001 },
+          { event: 'delivered', sg_message_id: target, sg_event_id: `${target}-e2`, timestamp: 1700000002 },
+        ]);
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const answer = await handler(new Request('https://hooks.example.com/sendgrid', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+          expect(answer.status).toBe(200);
+        }
+        const kept = await store.sideEvents(target);
+        // One side event, under the id the handler gave it (derived from the request, so a retry brings the same one).
+        expect(kept.map((e) => [typeof e.id, e.provider, e.kind])).toEqual([['string', 'sendgrid', 'side_event']]);
+        expect((await store.get(target))?.status).toBe('DELIVERED');
       });
     });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis, { Cluster } from 'ioredis';
 import { isLifecycleError } from '../../src';
-import { createRedisStore, type ArchivedRecord } from '../../src/redis';
+import { MAX_SIDE_EVENTS, createRedisStore, type ArchivedRecord } from '../../src/redis';
 import { startRedisCluster, type RedisCluster } from '../../scripts/redis-cluster';
 import { checkMessage } from '../support/postgres';
 
@@ -13,6 +13,14 @@ jest.setTimeout(30_000); // a loaded machine (the whole suite in parallel) makes
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
+const code = (f: () => unknown) => {
+  try {
+    f();
+  } catch (error) {
+    return isLifecycleError(error) ? error.code : error;
+  }
+  return undefined;
+};
 let cluster: RedisCluster;
 let client: Cluster;
 
@@ -40,15 +48,32 @@ test('every key of a message hashes to one slot, the slot of its bucket’s sort
   for (const slots of byTag.values()) expect(slots.size).toBe(1);
 });
 
-test('after SCRIPT FLUSH on every node (NOSCRIPT), apply loads the script again and goes on', async () => {
+test('after FUNCTION FLUSH on every node (Function not found), apply loads the library again and goes on', async () => {
   const store = createRedisStore(client, { prefix: 'flush:', now: () => T0 });
+  await store.apply('a', 'email', 'DELIVERED');
+  const libraries = async () => ((await client.nodes('master')[0].call('FUNCTION', 'LIST')) as unknown[][]).map((l) => String(l[1]));
+  expect((await libraries()).filter((name) => name.startsWith('dl_'))).not.toEqual([]);
+  await Promise.all(client.nodes('master').map((n) => n.call('FUNCTION', 'FLUSH')));
+  expect(await libraries()).toEqual([]);
+  expect(await store.apply('a', 'email', { status: 'OPEN', id: 'o' })).toMatchObject({ outcome: 'applied', from: 'DELIVERED', status: 'OPEN' });
+  expect(await store.expireDue()).toEqual({ count: 0, messageIds: [] });
+  expect(await libraries()).toHaveLength(1);
+});
+
+test("scripting: 'eval' uses EVALSHA, and after SCRIPT FLUSH on every node (NOSCRIPT) sends the script again", async () => {
+  const store = createRedisStore(client, { prefix: 'flush2:', scripting: 'eval', now: () => T0 });
+  await Promise.all(client.nodes('master').map((n) => n.call('FUNCTION', 'FLUSH')));
   await store.apply('a', 'email', 'DELIVERED');
   await Promise.all(client.nodes('all').map((n) => n.script('FLUSH')));
   expect(await store.apply('a', 'email', { status: 'OPEN', id: 'o' })).toMatchObject({ outcome: 'applied', from: 'DELIVERED', status: 'OPEN' });
+  expect(await store.apply('a', 'email', { status: 'OPEN', id: 'o' })).toMatchObject({ outcome: 'ignored', code: 'duplicate' });
   expect(await store.expireDue()).toEqual({ count: 0, messageIds: [] });
+  expect(await checkMessage(store, 'a')).toEqual([]);
+  // No library was loaded.
+  expect(await client.nodes('master')[0].call('FUNCTION', 'LIST')).toEqual([]);
 });
 
-test('archive hands a final message over, then removes it; a non-final one with a pending timer stays; without onArchive nothing leaves', async () => {
+test('by default only final messages leave: a final one is handed over, then removed; a non-final one stays, even with no timer pending; without onArchive nothing leaves', async () => {
   let clock = T0;
   const handed: ArchivedRecord[][] = [];
   const store = createRedisStore(client, { prefix: 'arch:', buckets: 8, now: () => clock, onArchive: (records) => void handed.push(records) });
@@ -58,23 +83,92 @@ test('archive hands a final message over, then removes it; a non-final one with 
   clock = T0 + 7 * DAY - 1;
   expect(await store.archive()).toEqual({ count: 0, messageIds: [] });
   clock = T0 + 7 * DAY;
-  const record = { message: await store.get('done'), history: await store.history('done') };
+  const record = { messageId: 'done', message: await store.get('done'), history: await store.history('done'), sideEvents: [] };
   expect(await store.archive()).toEqual({ count: 1, messageIds: ['done'] });
   expect(handed).toEqual([[record]]);
   expect(await store.get('done')).toBeUndefined();
   expect(await store.history('done')).toEqual([]);
-  // The e-mail left OPEN is idle for 30 days (idleMs), the SMS waits for its validity (30 days) to fire first.
+  // The SMS waits for its validity (30 days) to fire, then for retainMs; the e-mail left OPEN is never final: it stays.
   clock = T0 + 30 * DAY;
-  expect((await store.archive()).messageIds).toEqual(['open']);
+  expect((await store.archive()).messageIds).toEqual([]);
   expect((await store.get('pending'))?.status).toBe('SUBMITTED');
   expect(await store.expireDue()).toEqual({ count: 1, messageIds: ['pending'] });
   clock = T0 + 37 * DAY;
   expect((await store.archive()).messageIds).toEqual(['pending']);
-  expect(handed.flat().map((r) => r.message.status)).toEqual(['DELIVERED', 'OPEN', 'EXPIRED']);
+  expect((await store.archive({ now: T0 + 3650 * DAY })).messageIds).toEqual([]);
+  expect((await store.get('open'))?.status).toBe('OPEN');
+  expect(handed.flat().map((r) => r.message?.status)).toEqual(['DELIVERED', 'EXPIRED']);
   const keep = createRedisStore(client, { prefix: 'keep:', now: () => T0 });
   await keep.apply('k', 'sms', 'DELIVERED');
   expect(await keep.archive({ now: T0 + 365 * DAY })).toEqual({ count: 0, messageIds: [] });
   expect((await keep.get('k'))?.status).toBe('DELIVERED');
+});
+
+test('opted in with idleMs, a non-final message with no timer pending leaves that long after its last write; one with a timer pending waits for it', async () => {
+  let clock = T0;
+  const handed: ArchivedRecord[] = [];
+  const store = createRedisStore(client, { prefix: 'idle:', buckets: 8, idleMs: 30 * DAY, now: () => clock, onArchive: (records) => void handed.push(...records) });
+  await store.apply('open', 'email', { status: 'OPEN', id: 'o', at: T0 });
+  await store.apply('pending', 'sms', { status: 'SUBMITTED', id: 's', at: T0 }, { validityMs: 60 * DAY });
+  clock = T0 + 10 * DAY;
+  await store.apply('open', 'email', { status: 'CLICKED', id: 'c' });
+  expect((await store.archive({ now: T0 + 40 * DAY - 1 })).messageIds).toEqual([]);
+  expect((await store.archive({ now: T0 + 40 * DAY })).messageIds).toEqual(['open']);
+  expect(handed.map((r) => [r.messageId, r.message?.status, r.history.length])).toEqual([['open', 'CLICKED', 3]]);
+  expect((await store.archive({ now: T0 + 59 * DAY })).messageIds).toEqual([]);
+  expect((await store.get('pending'))?.status).toBe('SUBMITTED');
+  expect(code(() => createRedisStore(client, { idleMs: -5 }))).toBe('invalid_argument');
+});
+
+test('side events leave with their message, and those of a message not stored leave retainMs after the last one', async () => {
+  let clock = T0;
+  const handed: ArchivedRecord[] = [];
+  const store = createRedisStore(client, { prefix: 'side:', buckets: 8, now: () => clock, onArchive: (records) => void handed.push(...records) });
+  await store.apply('m', 'sms', { status: 'DELIVERED', id: 'd', at: T0 });
+  expect(await store.recordSideEvent('m', { id: 'c1', provider: 'postmark', kind: 'side_event', detail: 'SpamComplaint' })).toEqual({ recorded: true });
+  expect(await store.recordSideEvent('orphan', { id: 'u1', kind: 'unsubscribe' })).toEqual({ recorded: true });
+  clock = T0 + 5 * DAY;
+  expect(await store.recordSideEvent('orphan', { id: 'u2' })).toEqual({ recorded: true });
+  clock = T0 + 7 * DAY;
+  expect((await store.archive()).messageIds).toEqual(['m']);
+  expect(handed[0]).toEqual({ messageId: 'm', message: expect.objectContaining({ status: 'DELIVERED' }), history: expect.any(Array), sideEvents: [expect.objectContaining({ id: 'c1', provider: 'postmark', detail: 'SpamComplaint' })] });
+  expect(await store.sideEvents('m')).toEqual([]);
+  expect((await store.archive({ now: T0 + 12 * DAY - 1 })).messageIds).toEqual([]);
+  expect((await store.archive({ now: T0 + 12 * DAY })).messageIds).toEqual(['orphan']);
+  expect(handed[1]).toMatchObject({ messageId: 'orphan', message: undefined, history: [] });
+  expect(handed[1].sideEvents.map((e) => e.id)).toEqual(['u1', 'u2']);
+  expect(await store.sideEvents('orphan')).toEqual([]);
+  // Side events first, then reports: the message stays until it is final, whatever the side events' leave time.
+  await store.recordSideEvent('early', { id: 'x' });
+  await store.apply('early', 'email', { status: 'OPEN', id: 'o' });
+  expect((await store.archive({ now: T0 + 100 * DAY })).messageIds).toEqual([]);
+  expect((await store.get('early'))?.status).toBe('OPEN');
+  expect(await store.sideEvents('early')).toHaveLength(1);
+});
+
+test('a message keeps at most MAX_SIDE_EVENTS side events; more are not recorded, and the kept ones stay', async () => {
+  const store = createRedisStore(client, { prefix: 'sidemax:', now: () => T0 });
+  for (let i = 0; i < MAX_SIDE_EVENTS; i++) expect(await store.recordSideEvent('flood', { id: `e${i}` })).toEqual({ recorded: true });
+  expect(await store.recordSideEvent('flood', { id: 'one-more' })).toEqual({ recorded: false });
+  const kept = await store.sideEvents('flood');
+  expect(kept.map((e) => e.id)).toEqual(Array.from({ length: MAX_SIDE_EVENTS }, (_, i) => `e${i}`));
+});
+
+test('a side event recorded while onArchive ran keeps its message in Redis', async () => {
+  let clock = T0;
+  const store = createRedisStore(client, {
+    prefix: 'side2:',
+    buckets: 4,
+    now: () => clock,
+    onArchive: async () => {
+      await store.recordSideEvent('late', { id: 'complaint' });
+    },
+  });
+  await store.apply('late', 'sms', { status: 'DELIVERED', id: 'd' });
+  clock = T0 + 8 * DAY;
+  expect((await store.archive()).messageIds).toEqual([]);
+  expect(await store.sideEvents('late')).toHaveLength(1);
+  expect((await store.get('late'))?.status).toBe('DELIVERED');
 });
 
 test('an onArchive that fails removes nothing; a message written while it ran stays', async () => {
@@ -114,19 +208,12 @@ test('waitReplicas: 1 answers after a replica acknowledged, with the same decisi
 });
 
 test('bad options are refused', () => {
-  const code = (f: () => unknown) => {
-    try {
-      f();
-    } catch (error) {
-      return isLifecycleError(error) ? error.code : error;
-    }
-    return undefined;
-  };
   expect(code(() => createRedisStore({}))).toBe('invalid_argument');
   expect(code(() => createRedisStore(client, { prefix: 'a{b}' }))).toBe('invalid_argument');
   expect(code(() => createRedisStore(client, { buckets: 3 }))).toBe('invalid_argument');
   expect(code(() => createRedisStore(client, { retainMs: -1 }))).toBe('invalid_argument');
   expect(code(() => createRedisStore(client, { onArchive: 'x' as never }))).toBe('invalid_argument');
+  expect(code(() => createRedisStore(client, { scripting: 'lua' as never }))).toBe('invalid_argument');
 });
 
 test('a single Redis (no cluster) serves the same store', async () => {
