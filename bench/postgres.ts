@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const version = (await admin.query('SHOW server_version')).rows[0].server_version as string;
   const clients = Array.from({ length: CLIENTS }, () => new Client({ connectionString: server.url }));
   await Promise.all(clients.map((c) => c.connect()));
-  const rates: Record<string, number[]> = { baseline: [], logged: [], floorSql: [], floorPlpgsql: [], apply: [], applyRegistered: [], floorMany: [], applyMany: [], transaction: [], ...Object.fromEntries(SWEEP.map((n) => [`many${n}`, []])) };
+  const rates: Record<string, number[]> = { baseline: [], logged: [], floorSql: [], floorPlpgsql: [], floorTables: [], apply: [], applyRegistered: [], floorMany: [], applyMany: [], transaction: [], ...Object.fromEntries(SWEEP.map((n) => [`many${n}`, []])) };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const schema = `bench_${round}`;
@@ -118,6 +118,24 @@ async function main(): Promise<void> {
         BEGIN
           UPDATE ${schema}.plain SET status = st, version = version + 1, updated_at = now() WHERE message_id = m RETURNING version INTO v;
           INSERT INTO ${schema}.plain_log (message_id, seq, status, event_id) VALUES (m, v, st, ev);
+        END $f$`);
+      // The third floor: the same two writes on the store's own tables (migrated by the store, so their
+      // columns and indexes are exactly the store's: the history's provider-id index, the wider row), rows
+      // created up front, no checks. The gap between it and the plain floor is the price of what the store
+      // keeps; the gap between it and store.apply is the price of the decision, duplicates and row creation.
+      const floorStore = createPostgresStore(admin, { schema, tablePrefix: 'floor_', now: streamClock });
+      await floorStore.migrate();
+      await admin.query(
+        `INSERT INTO ${floorStore.tables.status} (message_id, channel, status, counts) SELECT id, 'sms', 'REGISTERED', '{0,0,0,0,0,0,0,0}' FROM unnest($1::text[]) AS id`,
+        [ids],
+      );
+      await admin.query(`CREATE FUNCTION ${schema}.floor_tables(m text, st text, ev text, at float8) RETURNS void LANGUAGE plpgsql AS $f$
+        DECLARE v int;
+        BEGIN
+          UPDATE ${floorStore.tables.status} SET status = st, version = version + 1, counts[1] = counts[1] + 1, updated_at = now(),
+                 since = to_timestamp(at / 1000.0) WHERE message_id = m RETURNING version INTO v;
+          INSERT INTO ${floorStore.tables.transition} (message_id, seq, from_status, to_status, implied, event_id, at)
+          VALUES (m, v, 'REGISTERED', st, false, ev || '/' || v, to_timestamp(at / 1000.0));
         END $f$`);
       // The reg_ store's messages are registered before the clock starts, as a sender registers them when
       // it sends: its apply then updates rows that exist, as the baseline's UPDATE does.
@@ -160,6 +178,13 @@ async function main(): Promise<void> {
             name: `bench_floor_plpgsql_${schema}`,
             text: `SELECT ${schema}.floor_plpgsql($1, $2, $3)`,
             values: [item.messageId, item.event.status, item.event.id ?? null],
+          });
+        }],
+        floorTables: [1, async (client, [item]) => {
+          await client.query({
+            name: `bench_floor_tables_${schema}`,
+            text: `SELECT ${schema}.floor_tables($1, $2, $3, $4)`,
+            values: [item.messageId, item.event.status, item.event.id ?? '', streamClock()],
           });
         }],
         applyRegistered: [1, async (client, [item]) => {
@@ -237,6 +262,7 @@ async function main(): Promise<void> {
     ['unconditional UPDATE + history INSERT, one statement (no checks)', median(rates.logged)],
     ['floor for apply: SQL function, UPDATE + history INSERT (no checks), one call per report', median(rates.floorSql)],
     ['floor for apply: PL/pgSQL function, UPDATE then history INSERT (no checks), one call per report', median(rates.floorPlpgsql)],
+    ['floor for apply on the store\'s own tables (its columns and indexes), PL/pgSQL UPDATE then history INSERT (no checks)', median(rates.floorTables)],
     ['store.apply (one call per report: read, conditional update)', median(rates.apply)],
     ['store.apply on messages registered beforehand (rows exist, as the baseline\'s do; not the goal row)', median(rates.applyRegistered)],
     [`floor for applyMany: set-based batch of ${BATCH} (rows locked in id order, one UPDATE … FROM unnest, one history INSERT; no checks)`, median(rates.floorMany)],
@@ -262,15 +288,22 @@ async function main(): Promise<void> {
   // floor is below the goal too, no store could meet it on this machine, whatever its SQL.
   const applyFloor = Math.max(median(rates.floorSql), median(rates.floorPlpgsql)) / base;
   const manyFloor = median(rates.floorMany) / base;
+  const tablesFloor = median(rates.floorTables) / base;
   const verdict = (value: number, goal: number, floor: number): string =>
     value >= goal
       ? 'met'
       : floor < goal
         ? `NOT met; unreachable here: the floor without checks reaches only ${floor.toFixed(2)}`
         : `NOT met; the floor without checks reaches ${floor.toFixed(2)}, the rest is the store's own cost`;
+  // apply's verdict also reads the floor on the store's own tables: what the data the store keeps costs.
+  const applyVerdict = (value: number): string =>
+    value >= 0.8 || applyFloor < 0.8 || tablesFloor >= 0.8
+      ? verdict(value, 0.8, applyFloor)
+      : `NOT met; the plain floor reaches ${applyFloor.toFixed(2)}, but the same writes on the store's own tables reach only ${tablesFloor.toFixed(2)}; store.apply makes ${(value / tablesFloor).toFixed(2)} of that, the rest being the decision, duplicate detection and row creation`;
   // Three decimals on the goal lines: 0.7996 is not met, and must not print as 0.80.
-  process.stdout.write(`\napply / baseline = ${ratio.toFixed(3)} (target ≥ 0.80): ${verdict(ratio, 0.8, applyFloor)}\n`);
+  process.stdout.write(`\napply / baseline = ${ratio.toFixed(3)} (target ≥ 0.80): ${applyVerdict(ratio)}\n`);
   process.stdout.write(`apply floor (UPDATE + history INSERT in a function, no checks) / baseline = ${applyFloor.toFixed(2)} (the most apply could reach)\n`);
+  process.stdout.write(`apply floor (the same writes on the store's own tables, with their columns and indexes; no checks) / baseline = ${tablesFloor.toFixed(2)} (what the data the store keeps costs)\n`);
   process.stdout.write(`applyMany (batches of ${BATCH}) / baseline = ${manyRatio.toFixed(3)} (target ≥ 2): ${verdict(manyRatio, 2, manyFloor)}\n`);
   process.stdout.write(`applyMany floor (set-based batch of ${BATCH}, no checks) / baseline = ${manyFloor.toFixed(2)} (the most applyMany could reach)\n`);
   if (!process.argv.includes('--no-write')) {
@@ -288,13 +321,16 @@ The machine is shared (2 cores), so read the ratios, not the absolute rates.
 
 ${table}
 
-Goals: \`apply\` ≥ 0.80× the baseline (${ratio.toFixed(3)} in this run: ${verdict(ratio, 0.8, applyFloor)}),
+Goals: \`apply\` ≥ 0.80× the baseline (${ratio.toFixed(3)} in this run: ${applyVerdict(ratio)}),
 \`applyMany\` in batches of ${BATCH} ≥ 2× (${manyRatio.toFixed(3)}: ${verdict(manyRatio, 2, manyFloor)}).
 
 The floor rows are the goals' ceilings, measured in the same run: the same writes on the
 baseline's rows with no lifecycle check, no duplicate detection and no row creation. For \`apply\`
 the better of the two function floors counts (${applyFloor.toFixed(2)}); for \`applyMany\` the set-based
 batch (${manyFloor.toFixed(2)}). A goal above its floor cannot be met on this machine by any store SQL.
+The third \`apply\` floor (${tablesFloor.toFixed(2)}) makes the same two writes on tables the store
+migrated itself, so with its columns and indexes (the history's unique provider-id index that
+finds duplicates, the expiry columns): what keeping that data costs before any decision is made.
 \`apply\` on messages registered beforehand runs the same reports on a store whose rows were created
 before the clock started (as a sender's \`register\` does), the baseline's situation; the goal row
 keeps the workload in which half the reports create their message's row.
