@@ -226,11 +226,15 @@ async function main(): Promise<void> {
     const { planned, outgoing } = workload(s);
     const results: { label: string; checked: Checked }[] = [];
     const failures: string[] = [];
-    const genuine = outgoing.filter((o) => o.kind !== 'forged');
-    const originals = outgoing.filter((o) => o.kind === 'original');
-    const runs = [
+    type Pick = (all: Outgoing[]) => Outgoing[];
+    const everything: Pick = (all) => all;
+    const genuine: Pick = (all) => all.filter((o) => o.kind !== 'forged');
+    const originals: Pick = (all) => all.filter((o) => o.kind === 'original');
+    let signedAt = Date.now();
+    let signed = outgoing;
+    const runs: { label: string; verify: boolean; requests: Pick }[] = [
       // The load as providers and attackers send it.
-      { label: 'verified, all callbacks', verify: true, requests: outgoing },
+      { label: 'verified, all callbacks', verify: true, requests: everything },
       // The same genuine callbacks unverified (a forgery would be applied: none is sent).
       { label: '`verify: false`, the genuine ones', verify: false, requests: genuine },
       // The same database work on both sides (no repeats, which verification refuses cheaply as replays): what checking costs.
@@ -245,12 +249,20 @@ async function main(): Promise<void> {
           ]),
     ];
     const load0 = os.loadavg()[0];
-    for (const [index, { label, verify, requests }] of runs.entries()) {
+    for (const [index, { label, verify, requests: pick }] of runs.entries()) {
       const schema = `bench_wh_${index}_${process.pid}`;
       await createPostgresStore(pool, { schema }).migrate();
       await createPostgresReplayCache(pool, { schema }).migrate();
       const { url, child } = await startChild({ ...base, schema, verify });
       try {
+        // Signed timestamps must stay inside the verifiers' window (SendGrid's is minutes): the same
+        // callbacks are signed again, unmeasured, when the last signing is more than a minute old (always
+        // under --smoke, so that CI runs this path).
+        if (Date.now() - signedAt > (SMOKE ? 0 : 60_000)) {
+          signed = workload(s).outgoing;
+          signedAt = Date.now();
+        }
+        const requests = pick(signed);
         // Warm-up (JIT, prepared statements, connections) on other messages, not measured.
         const warm = plan(`warm-${schema}`, SMOKE ? 20 : 400, 7);
         await load(url, callbacks(warm, s, 8));
