@@ -5,6 +5,7 @@ import { show } from '../messages';
 import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
 import { toSqlClient, type SqlClient } from './client';
 import { cutDetail } from '../internal/detail';
+import { checkMessageId, MAX_ID_BYTES, readSideEvent } from '../internal/store-input';
 import { perLifecycle } from '../internal/memo';
 import { checkDelayNames, givenDelays, resolveDelays, type DelayOptions } from './delays';
 import type { DeliveryReport } from '../report/model';
@@ -277,7 +278,6 @@ const paramsOf = perLifecycle((lifecycle) => {
   };
 });
 
-const MAX_ID_BYTES = 1000;
 
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
 const BUILT_IN: readonly ChannelRef[] = ['sms', 'email'];
@@ -447,25 +447,8 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
     },
     async recordSideEvent(messageId, event) {
       checkMessageId(messageId);
-      if (typeof event !== 'object' || event === null) throw new LifecycleError('invalid_event', `a side event must be an object, got ${show(event)}`);
-      const { id, provider, kind, detail, at } = event;
-      if (typeof id !== 'string' || id.length === 0 || id.includes('\0') || Buffer.byteLength(id) > MAX_ID_BYTES) {
-        throw new LifecycleError('invalid_event', `a side event needs an id: a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(id)}`);
-      }
-      const text = (value: unknown, what: string): string | null => {
-        if (value === undefined) return null;
-        if (typeof value !== 'string' || value.includes('\0')) throw new LifecycleError('invalid_event', `${what} must be a string without NUL, got ${show(value)}`);
-        return cutDetail(value);
-      };
-      let atMs: number | null = null;
-      if (at !== undefined) {
-        const report = readReport({ status: 'side_event', at });
-        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
-          throw new LifecycleError('invalid_event', `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`);
-        }
-        atMs = report.at;
-      }
-      const params = [messageId, id, text(provider, 'provider'), text(kind, 'kind'), text(detail, 'detail'), atMs];
+      const side = readSideEvent(event);
+      const params = [messageId, side.id, side.provider ?? null, side.kind ?? null, side.detail ?? null, side.at ?? null];
       const row = (await attempt(recordSide, params))[0];
       return { recorded: Number(row.inserted) === 1 };
     },
@@ -601,12 +584,6 @@ function policyIsTolerant(options: ApplyOptions | undefined): boolean {
   throw new LifecycleError('invalid_argument', `policy must be 'strict' or 'tolerant', got ${show(policy)}`);
 }
 
-function checkMessageId(messageId: unknown): asserts messageId is string {
-  // Both ids go into one btree entry (at most ~2.7 kB), and PostgreSQL text cannot hold NUL.
-  if (typeof messageId !== 'string' || messageId.length === 0 || Buffer.byteLength(messageId) > MAX_ID_BYTES || messageId.includes('\0')) {
-    throw new LifecycleError('invalid_argument', `messageId must be a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(messageId)}`);
-  }
-}
 
 /** Validates a whole batch before anything is sent: nothing is written unless every item is well formed. */
 function prepare(items: readonly BatchItem[], register: (channel: unknown) => CompiledLifecycle): Prepared {

@@ -3,6 +3,7 @@ import { lifecycleOf, type ChannelRef, type StatusOf } from '../catalog';
 import type { CompiledLifecycle } from '../compile';
 import { LifecycleError } from '../errors';
 import { cutDetail } from '../internal/detail';
+import { checkMessageId, MAX_ID_BYTES, readSideEvent } from '../internal/store-input';
 import { show } from '../messages';
 import { applyStatus, readReport, type ApplyResult, type Ignored } from '../reconcile';
 import type { DeliveryReport } from '../report/model';
@@ -117,7 +118,6 @@ export interface RedisStore extends DeliveryStore {
   archive(options?: { readonly now?: number; readonly limit?: number }): Promise<ArchiveResult>;
 }
 
-const MAX_ID_BYTES = 1000;
 /**
  * Side events the Redis store keeps per message: past it, a new one is not
  * recorded (`{ recorded: false }`) and the kept ones stay, so a flood of
@@ -163,11 +163,6 @@ function programOf(lifecycles: readonly CompiledLifecycle[]): Program {
   };
 }
 
-function checkMessageId(messageId: unknown): asserts messageId is string {
-  if (typeof messageId !== 'string' || messageId.length === 0 || Buffer.byteLength(messageId) > MAX_ID_BYTES || messageId.includes('\0')) {
-    throw new LifecycleError('invalid_argument', `messageId must be a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(messageId)}`);
-  }
-}
 
 function checkOptions(options: unknown): void {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
@@ -532,25 +527,10 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     },
     async recordSideEvent(messageId, event) {
       checkMessageId(messageId);
-      if (typeof event !== 'object' || event === null) throw new LifecycleError('invalid_event', `a side event must be an object, got ${show(event)}`);
-      const { id, provider, kind, detail, at } = event;
-      if (typeof id !== 'string' || id.length === 0 || id.includes('\0') || Buffer.byteLength(id) > MAX_ID_BYTES) {
-        throw new LifecycleError('invalid_event', `a side event needs an id: a non-empty string without NUL, at most ${MAX_ID_BYTES} bytes, got ${show(id)}`);
-      }
-      const text = (value: unknown, what: string): string => {
-        if (value === undefined) return '';
-        if (typeof value !== 'string' || value.includes('\0')) throw new LifecycleError('invalid_event', `${what} must be a string without NUL, got ${show(value)}`);
-        return `=${cutDetail(value)}`;
-      };
-      let atMs = '';
-      if (at !== undefined) {
-        const report = readReport({ status: 'side_event', at });
-        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
-          throw new LifecycleError('invalid_event', `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`);
-        }
-        atMs = String(report.at);
-      }
-      const fields = [text(provider, 'provider'), text(kind, 'kind'), text(detail, 'detail'), atMs];
+      const side = readSideEvent(event);
+      const text = (value: string | undefined): string => (value === undefined ? '' : `=${value}`);
+      const { id } = side;
+      const fields = [text(side.provider), text(side.kind), text(side.detail), side.at === undefined ? '' : String(side.at)];
       const mk = messageKeys(messageId);
       const bk = bucketKeys(bucketOf(messageId, buckets));
       const out = await invoke('side', [bk.idle, mk.m, mk.x], [now(), retainMs, messageId, id, ...fields, MAX_SIDE_EVENTS], true);
