@@ -1,6 +1,8 @@
 import { LifecycleError } from '../errors';
 import { show } from '../messages';
-import { readReport } from '../step';
+import type { CompiledLifecycle } from '../lifecycle';
+import { readReport, type ReadReport } from '../step';
+import type { LifecycleErrorCode } from '../errors';
 import { cutDetail } from './detail';
 
 /**
@@ -55,13 +57,57 @@ export function readSideEvent(event: unknown): CheckedSideEvent {
     if (typeof value !== 'string' || value.includes('\0')) throw new LifecycleError('invalid_event', `${what} must be a string without NUL, got ${show(value)}`);
     return cutDetail(value);
   };
-  let atMs: number | undefined;
-  if (at !== undefined) {
-    const report = readReport({ status: 'side_event', at });
-    if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
-      throw new LifecycleError('invalid_event', `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`);
-    }
-    atMs = report.at;
+  return { id, provider: text(provider, 'provider'), kind: text(kind, 'kind'), detail: text(detail, 'detail'), at: at === undefined ? undefined : readTime(at, 'invalid_event') };
+}
+
+/**
+ * A time given to a store (`register`'s `at`, a side event's `at`) in epoch
+ * ms, read as a report's `at` is; throws `LifecycleError(code)` for anything
+ * that is not a Date, epoch ms or ISO 8601 time within Date's range.
+ *
+ * @example readTime('2026-01-01T00:00:00Z', 'invalid_argument') // 1767225600000
+ */
+export function readTime(at: unknown, code: LifecycleErrorCode): number {
+  const report = readReport({ status: 'at', at });
+  if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
+    throw new LifecycleError(code, `at must be a Date, epoch ms or ISO 8601 string, got ${show(at)}`);
   }
-  return { id, provider: text(provider, 'provider'), kind: text(kind, 'kind'), detail: text(detail, 'detail'), at: atMs };
+  return report.at;
+}
+
+/** One batch item as every store takes it: the message, its lifecycle, the report read, and the provider's detail cut to its limit. */
+export interface CheckedItem {
+  readonly messageId: string;
+  readonly lifecycle: CompiledLifecycle;
+  readonly report: ReadReport;
+  readonly detail: string | undefined;
+}
+
+/**
+ * Reads item `index` of an `apply`/`applyMany` batch before anything is
+ * written: throws `invalid_argument` for a non-object item or a bad message
+ * id, whatever `register` throws for the channel, and `invalid_event` for a
+ * malformed report, an event id with NUL or over {@link MAX_ID_BYTES} bytes,
+ * a time out of Date's range or a detail that is not a string without NUL.
+ *
+ * @example readBatchItem({ messageId: 'm1', channel: 'sms', event: 'DELIVERED' }, 0, lifecycleOf).report.status // 'DELIVERED'
+ */
+export function readBatchItem(item: unknown, index: number, register: (channel: unknown) => CompiledLifecycle): CheckedItem {
+  if (typeof item !== 'object' || item === null) throw new LifecycleError('invalid_argument', `item ${index} must be { messageId, channel, event }, got ${show(item)}`);
+  const { messageId, channel, event } = item as Record<string, unknown>;
+  checkMessageId(messageId);
+  const lifecycle = register(channel);
+  const report = readReport(typeof event === 'string' ? { status: event } : event);
+  if (typeof report === 'string') throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
+  if (report.id !== undefined && (report.id.includes('\0') || Buffer.byteLength(report.id) > MAX_ID_BYTES)) {
+    throw new LifecycleError('invalid_event', `item ${index}: id must not contain NUL or exceed ${MAX_ID_BYTES} bytes`, { channel: lifecycle.name });
+  }
+  if (report.at !== undefined && Number.isNaN(new Date(report.at).getTime())) {
+    throw new LifecycleError('invalid_event', `item ${index}: at is out of range: ${show(report.at)}`, { channel: lifecycle.name });
+  }
+  const detail = typeof event === 'string' ? undefined : (event as { detail?: unknown }).detail;
+  if (detail !== undefined && (typeof detail !== 'string' || detail.includes('\0'))) {
+    throw new LifecycleError('invalid_event', `item ${index}: detail must be a string without NUL, got ${show(detail)}`, { channel: lifecycle.name });
+  }
+  return { messageId, lifecycle, report, detail: detail === undefined ? undefined : cutDetail(detail) };
 }

@@ -2,10 +2,9 @@ import { lifecycleOf, type ChannelRef, type StatusOf } from '../catalog';
 import type { CompiledLifecycle } from '../compile';
 import { LifecycleError } from '../errors';
 import { show } from '../messages';
-import { applyStatus, readReport, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
+import { applyStatus, type ApplyOptions, type ApplyResult, type Ignored, type StatusReport } from '../reconcile';
 import { toSqlClient, type SqlClient } from './client';
-import { cutDetail } from '../internal/detail';
-import { checkMessageId, MAX_ID_BYTES, readSideEvent } from '../internal/store-input';
+import { checkMessageId, readBatchItem, readSideEvent, readTime } from '../internal/store-input';
 import { perLifecycle } from '../internal/memo';
 import { checkDelayNames, givenDelays, resolveDelays, type DelayOptions } from './delays';
 import type { DeliveryReport } from '../report/model';
@@ -503,15 +502,7 @@ function buildStore(db: unknown, options: PostgresStoreOptions): PostgresStore {
         throw new LifecycleError('invalid_argument', `options must be an object, got ${show(options)}`);
       }
       const [delays] = delaysOf([lifecycle], options);
-      let since: number;
-      if (options?.at === undefined) since = now();
-      else {
-        const report = readReport({ status: lifecycle.statuses[lifecycle.initial], at: options.at });
-        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
-          throw new LifecycleError('invalid_argument', `at must be a Date, epoch ms or ISO 8601 string, got ${show(options.at)}`);
-        }
-        since = report.at;
-      }
+      const since = options?.at === undefined ? now() : readTime(options.at, 'invalid_argument');
       let deadline: number | null = null;
       lifecycle.timers.forEach((timer, i) => {
         if (timer.from === lifecycle.initial && (deadline === null || since + delays[i] < deadline)) deadline = since + delays[i];
@@ -589,26 +580,7 @@ function policyIsTolerant(options: ApplyOptions | undefined): boolean {
 function prepare(items: readonly BatchItem[], register: (channel: unknown) => CompiledLifecycle): Prepared {
   const batch: Prepared = { messageIds: [], channels: [], statuses: [], ids: [], ats: [], details: [], lifecycles: [], incoming: [] };
   items.forEach((item, index) => {
-    if (typeof item !== 'object' || item === null) {
-      throw new LifecycleError('invalid_argument', `item ${index} must be { messageId, channel, event }, got ${show(item)}`);
-    }
-    const { messageId, channel, event } = item;
-    checkMessageId(messageId);
-    const lifecycle = register(channel);
-    const report = readReport(typeof event === 'string' ? { status: event } : event);
-    if (typeof report === 'string') {
-      throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
-    }
-    if (report.id !== undefined && (report.id.includes('\0') || Buffer.byteLength(report.id) > MAX_ID_BYTES)) {
-      throw new LifecycleError('invalid_event', `item ${index}: id must not contain NUL or exceed ${MAX_ID_BYTES} bytes`, { channel: lifecycle.name });
-    }
-    if (report.at !== undefined && Number.isNaN(new Date(report.at).getTime())) {
-      throw new LifecycleError('invalid_event', `item ${index}: at is out of range: ${show(report.at)}`, { channel: lifecycle.name });
-    }
-    const detail = typeof event === 'string' ? undefined : (event as { detail?: unknown }).detail;
-    if (detail !== undefined && (typeof detail !== 'string' || detail.includes('\0'))) {
-      throw new LifecycleError('invalid_event', `item ${index}: detail must be a string without NUL, got ${show(detail)}`, { channel: lifecycle.name });
-    }
+    const { messageId, lifecycle, report, detail } = readBatchItem(item, index, register);
     if (!batch.lifecycles.includes(lifecycle)) batch.lifecycles.push(lifecycle);
     const id = lifecycle.ids.get(report.status as string);
     batch.messageIds.push(messageId);
@@ -617,7 +589,7 @@ function prepare(items: readonly BatchItem[], register: (channel: unknown) => Co
     batch.statuses.push(id !== undefined && id >= 0 ? (report.status as string) : null);
     batch.ids.push(report.id ?? null);
     batch.ats.push(report.at ?? null);
-    batch.details.push(detail === undefined ? null : cutDetail(detail));
+    batch.details.push(detail ?? null);
     batch.incoming.push(report.status);
   });
   batch.lifecycles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { lifecycleOf, type ChannelRef, type StatusOf } from '../catalog';
 import type { CompiledLifecycle } from '../compile';
 import { LifecycleError } from '../errors';
-import { cutDetail } from '../internal/detail';
-import { checkMessageId, MAX_ID_BYTES, readSideEvent } from '../internal/store-input';
+import { checkMessageId, readBatchItem, readSideEvent, readTime } from '../internal/store-input';
 import { show } from '../messages';
-import { applyStatus, readReport, type ApplyResult, type Ignored } from '../reconcile';
+import { applyStatus, type ApplyResult, type Ignored } from '../reconcile';
 import type { DeliveryReport } from '../report/model';
 import { checkDelayNames, givenDelays, resolveDelays } from '../postgres/delays';
 import type { BatchItem, DeliveryStore, ExpireOptions, ExpireResult, RegisterOptions, StatsOptions, StoreApplyOptions, StoredMessage, StoredSideEvent, StoredTransition } from '../store';
@@ -375,22 +374,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
 
   const prepare = (items: readonly BatchItem[]): Prepared[] => {
     return items.map((item, index) => {
-      if (typeof item !== 'object' || item === null) throw new LifecycleError('invalid_argument', `item ${index} must be { messageId, channel, event }, got ${show(item)}`);
-      const { messageId, channel, event } = item;
-      checkMessageId(messageId);
-      const lifecycle = register(channel);
-      const report = readReport(typeof event === 'string' ? { status: event } : event);
-      if (typeof report === 'string') throw new LifecycleError('invalid_event', `item ${index}: ${report}`, { channel: lifecycle.name });
-      if (report.id !== undefined && (report.id.includes('\0') || Buffer.byteLength(report.id) > MAX_ID_BYTES)) {
-        throw new LifecycleError('invalid_event', `item ${index}: id must not contain NUL or exceed ${MAX_ID_BYTES} bytes`, { channel: lifecycle.name });
-      }
-      if (report.at !== undefined && Number.isNaN(new Date(report.at).getTime())) {
-        throw new LifecycleError('invalid_event', `item ${index}: at is out of range: ${show(report.at)}`, { channel: lifecycle.name });
-      }
-      const detail = typeof event === 'string' ? undefined : (event as { detail?: unknown }).detail;
-      if (detail !== undefined && (typeof detail !== 'string' || detail.includes('\0'))) {
-        throw new LifecycleError('invalid_event', `item ${index}: detail must be a string without NUL, got ${show(detail)}`, { channel: lifecycle.name });
-      }
+      const { messageId, lifecycle, report, detail } = readBatchItem(item, index, register);
       const id = lifecycle.ids.get(report.status as string);
       return {
         messageId,
@@ -399,7 +383,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         incoming: report.status,
         id: report.id ?? '',
         at: report.at === undefined ? '' : String(report.at),
-        detail: detail === undefined ? '' : `=${cutDetail(detail)}`,
+        detail: detail === undefined ? '' : `=${detail}`,
       };
     });
   };
@@ -463,15 +447,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       const lifecycle = register(channel);
       checkOptions(opts);
       const delays = delaysFor([lifecycle], opts).get(lifecycle.name) as string;
-      let since: number;
-      if (opts?.at === undefined) since = now();
-      else {
-        const report = readReport({ status: lifecycle.statuses[lifecycle.initial], at: opts.at });
-        if (typeof report === 'string' || report.at === undefined || Number.isNaN(new Date(report.at).getTime())) {
-          throw new LifecycleError('invalid_argument', `at must be a Date, epoch ms or ISO 8601 string, got ${show(opts.at)}`);
-        }
-        since = report.at;
-      }
+      const since = opts?.at === undefined ? now() : readTime(opts.at, 'invalid_argument');
       const bk = bucketKeys(bucketOf(messageId, buckets));
       const mk = messageKeys(messageId);
       const out = (await invoke('register', [bk.due, bk.idle, mk.m], [
