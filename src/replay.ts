@@ -268,11 +268,10 @@ export function createReplay(options: ReplayOptions = {}): Replay {
     if (lifecycle === undefined) throw new LifecycleError('invalid_argument', `channels must be channel names or compiled lifecycles, got ${show(channel)}`);
     channels.set(lifecycle.name.toLowerCase(), lifecycle);
   }
-  // The channels' exact names, compared before hashing the line's name (a log names two or three channels).
-  const exactNames = [...channels.values()].map((lifecycle) => lifecycle.name);
-  const exactLifecycles = [...channels.values()];
+  // The first few channels' exact names are compared before hashing the line's name (a log names two or three channels).
+  const exact = [...channels.values()].slice(0, 4);
   function channelNamed(name: string): CompiledLifecycle | undefined {
-    for (let i = 0; i < exactNames.length && i < 4; i++) if (exactNames[i] === name) return exactLifecycles[i];
+    for (let i = 0; i < exact.length; i++) if (exact[i].name === name) return exact[i];
     return channels.get(name) ?? channels.get(name.trim().toLowerCase());
   }
   const applyOptions: ApplyOptions = { policy };
