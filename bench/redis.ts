@@ -36,7 +36,7 @@ const WARMUP = 2000;
 
 /**
  * Two references for the store's apply, a Redis 7 library loaded on every master: the same FCALL
- * (4 keys, 11 arguments, as the store sends) to a function that does nothing, the cost of the
+ * (4 keys, 12 arguments, as the store sends) to a function that does nothing, the cost of the
  * call's shape alone (nothing the store could do costs less); and to one that does an applied
  * report's reads and writes for every report (HMGET of the message, RPUSH of a history row, HSET
  * of the changed fields) without deciding anything.
@@ -97,10 +97,10 @@ async function main(): Promise<void> {
   const masters = redis[0].nodes('master');
   if (masters.length !== cluster.nodes.length / 2) throw new Error(`expected ${cluster.nodes.length / 2} masters, the client lists ${masters.length}`);
   await Promise.all(masters.map((node) => node.call('FUNCTION', 'LOAD', 'REPLACE', FLOOR_LIBRARY)));
-  // The store's argument shape: now, retain, idle, count, then message id, channel, status, event id, at, detail, delays.
+  // The store's argument shape: now, keepAt, idleAt, count, then message id, channel, status, event id, at, detail, delays, deadline.
   const floorArgs = (round: number, item: Item): (string | number)[] => {
     const tag = `f${round}:{${item.messageId}}`;
-    return [`${tag}due`, `${tag}idle`, `${tag}m`, `${tag}h`, streamClock(), 604_800_000, -1, 1, item.messageId, String(item.channel), 2, item.event.id ?? '', '', '', '172800000'];
+    return [`${tag}due`, `${tag}idle`, `${tag}m`, `${tag}h`, streamClock(), '1700608400000', '', 1, item.messageId, String(item.channel), 2, item.event.id ?? '', '', '', '172800000', ''];
   };
   const memory = { bytesPerMessage: 0 };
   try {

@@ -20,12 +20,15 @@ export function luaString(text: string): string {
 }
 
 /**
- * `D[channel]`: `n` statuses, `initial` id, `final[id]`, `timers` ({from, to}
- * in `CompiledLifecycle.timers` order), and per policy (`t` tolerant, `s`
+ * `D[channel]`: `initial` id, `final[id]`, `timers` ({f, t} in
+ * `CompiledLifecycle.timers` order), and per policy (`t` tolerant, `s`
  * strict) `[from][to]` = the ids the report moves through (implied ones, then
- * `to`), present only where the report applies.
+ * `to`), present only where the report applies. Status ids are the decimal
+ * strings stored in the hash and sent as arguments, so the scripts never
+ * convert a status between number and text.
  */
 export function decisionTables(lifecycles: readonly CompiledLifecycle[], policies: readonly ('t' | 's')[] = ['t', 's']): string {
+  const id = (n: number) => `"${n}"`;
   const channels = lifecycles.map((l) => {
     const n = l.size;
     const policy = (tolerant: boolean) => {
@@ -35,22 +38,25 @@ export function decisionTables(lifecycles: readonly CompiledLifecycle[], policie
         for (let to = 0; to < n; to++) {
           const rel = l.relation[from * n + to];
           if (rel !== Relation.legal && !(tolerant && rel === Relation.skipped)) continue;
-          cells.push(`[${to}]={${[...l.implied[from * n + to], to].join(',')}}`);
+          cells.push(`[${id(to)}]={${[...l.implied[from * n + to], to].map(id).join(',')}}`);
         }
-        if (cells.length > 0) rows.push(`[${from}]={${cells.join(',')}}`);
+        if (cells.length > 0) rows.push(`[${id(from)}]={${cells.join(',')}}`);
       }
       return `{${rows.join(',')}}`;
     };
     const finals: string[] = [];
-    l.final.forEach((f, id) => {
-      if (f === 1) finals.push(`[${id}]=true`);
+    l.final.forEach((f, status) => {
+      if (f === 1) finals.push(`[${id(status)}]=true`);
     });
-    const timers = l.timers.map((t) => `{f=${t.from},t=${t.to}}`).join(',');
+    const timers = l.timers.map((t) => `{f=${id(t.from)},t=${id(t.to)}}`).join(',');
     const tables = policies.map((p) => `${p}=${policy(p === 't')}`).join(',');
-    return `[${luaString(l.name)}]={n=${n},initial=${l.initial},final={${finals.join(',')}},timers={${timers}}${tables === '' ? '' : `,${tables}`}}`;
+    return `[${luaString(l.name)}]={initial=${id(l.initial)},final={${finals.join(',')}},timers={${timers}}${tables === '' ? '' : `,${tables}`}}`;
   });
   return `local D={${channels.join(',')}}`;
 }
+
+/** Versions below this are converted between number and text by table lookups (built once per library load). */
+const SMALL = 64;
 
 /**
  * Helpers shared by the functions: number formatting, deadlines,
@@ -59,10 +65,18 @@ export function decisionTables(lifecycles: readonly CompiledLifecycle[], policie
  * deadline ('' none), `dy` delays, `u` last write, `first`, `id`, `reg`,
  * `lv` its score in the bucket's `idle` set ('' not there), and `#<id>` for
  * every provider event id applied (the duplicate check reads it in the same
- * HMGET as the state).
+ * HMGET as the state). Times arrive as the caller's decimal text and are
+ * stored as given; the only arithmetic on them is a timer's deadline when
+ * the caller could not work it out (another message's delays) and the
+ * comparison of a deadline with now.
  */
 const PRELUDE = `
 local function fmt(x) return string.format('%.17g', x) end
+-- Small versions as text and back, without string.format or strtod (literals: a library's load may not call string).
+local VT = {${Array.from({ length: SMALL + 1 }, (_, i) => `[${i}]="${i}"`).join(',')}}
+local TV = {${Array.from({ length: SMALL + 1 }, (_, i) => `["${i}"]=${i}`).join(',')}}
+local function vtext(v) return VT[v] or fmt(v) end
+local function vnum(t) return TV[t] or tonumber(t) end
 local function split(s)
   local out = {}
   for part in string.gmatch(s, '[^,]+') do out[#out + 1] = tonumber(part) end
@@ -93,11 +107,12 @@ local function timerTo(L, st, m)
   end
   return to
 end
--- When a message may leave (its final record handed to onArchive first): retain after its last write when final;
--- only when opted in (idle >= 0), idle after it when nothing is pending; never while a timer is pending.
-local function leaveAt(L, st, dl, now, retain, idle)
-  if L.final[st] then return now + retain end
-  if dl == '' and idle >= 0 then return now + idle end
+-- When a message may leave (its final record handed to onArchive first), as the caller worked it out from now:
+-- keepAt (retain after its last write) when final; only when opted in (idleAt not ''), idleAt when nothing is
+-- pending; never while a timer is pending.
+local function leaveAt(L, st, dl, keepAt, idleAt)
+  if L.final[st] then return keepAt end
+  if dl == '' and idleAt ~= '' then return idleAt end
   return nil
 end
 -- The message as read (nil when not stored), whether provider id field f is set, and its idle score ('' none:
@@ -105,35 +120,36 @@ end
 local function load(mk, f)
   local r = redis.call('HMGET', mk, 'c', 's', 'v', 'since', 'dl', 'dy', 'lv', f)
   if not r[1] then return nil, false, r[7] or '' end
-  return { c = r[1], s = tonumber(r[2]), v = tonumber(r[3]), since = r[4], since0 = r[4], dl = r[5], dy = r[6], lv = r[7] or '', dl0 = r[5] }, r[8] ~= false, r[7] or ''
+  return { c = r[1], s = r[2], v = vnum(r[3]), since = r[4], since0 = r[4], dl = r[5], dy = r[6], lv = r[7] or '', dl0 = r[5] }, r[8] ~= false, r[7] or ''
 end
 -- Writes what changed of m in one HSET, and its bucket entries only where they change: due (when its
--- deadline changed), idle (if it may leave or was due to). extra: more fields for the HSET.
-local function save(keys, mid, L, m, now, nowS, retain, idle, fresh, extra)
-  local f = { 's', m.s, 'v', m.v, 'u', nowS }
+-- deadline changed), idle (if it may leave or was due to). extra: one more field and its value for the HSET.
+local function save(due, idle, mk, mid, L, m, nowS, keepAt, idleAt, fresh, xf, xv)
+  local f = { 's', m.s, 'v', vtext(m.v), 'u', nowS }
+  local n = 6
   if fresh then
-    f[#f + 1] = 'c'; f[#f + 1] = m.c; f[#f + 1] = 'dy'; f[#f + 1] = m.dy
-    f[#f + 1] = 'first'; f[#f + 1] = nowS; f[#f + 1] = 'id'; f[#f + 1] = mid
+    f[7] = 'c'; f[8] = m.c; f[9] = 'dy'; f[10] = m.dy; f[11] = 'first'; f[12] = nowS; f[13] = 'id'; f[14] = mid
+    n = 14
   end
-  if fresh or m.since ~= m.since0 then f[#f + 1] = 'since'; f[#f + 1] = m.since end
+  if fresh or m.since ~= m.since0 then f[n + 1] = 'since'; f[n + 2] = m.since; n = n + 2 end
   if fresh or m.dl ~= m.dl0 then
-    f[#f + 1] = 'dl'; f[#f + 1] = m.dl
-    if m.dl ~= '' then redis.call('ZADD', keys.due, m.dl, mid) elseif m.dl0 ~= '' then redis.call('ZREM', keys.due, mid) end
+    f[n + 1] = 'dl'; f[n + 2] = m.dl; n = n + 2
+    if m.dl ~= '' then redis.call('ZADD', due, m.dl, mid) elseif m.dl0 ~= '' then redis.call('ZREM', due, mid) end
   end
-  local at = leaveAt(L, m.s, m.dl, now, retain, idle)
+  local at = leaveAt(L, m.s, m.dl, keepAt, idleAt)
   if at ~= nil then
-    redis.call('ZADD', keys.idle, at, mid)
-    f[#f + 1] = 'lv'; f[#f + 1] = fmt(at)
+    redis.call('ZADD', idle, at, mid)
+    f[n + 1] = 'lv'; f[n + 2] = at; n = n + 2
   elseif m.lv ~= '' then
     -- also the entry side events of a message not stored yet left: it must not make the message leave early
-    redis.call('ZREM', keys.idle, mid)
-    f[#f + 1] = 'lv'; f[#f + 1] = ''
+    redis.call('ZREM', idle, mid)
+    f[n + 1] = 'lv'; f[n + 2] = ''; n = n + 2
   end
-  if extra then for _, x in ipairs(extra) do f[#f + 1] = x end end
-  redis.call('HSET', keys.m, unpack(f))
+  if xf then f[n + 1] = xf; f[n + 2] = xv end
+  redis.call('HSET', mk, unpack(f))
 end
 -- Fires m's timer if it is due by now: appends the timer's history entry to rows. True when it fired.
-local function fireDue(L, m, now, rows)
+local function fireDue(L, m, now, nowS, rows)
   if m.dl == '' or tonumber(m.dl) > now then return false end
   local to = timerTo(L, m.s, m)
   if to == nil then
@@ -141,7 +157,7 @@ local function fireDue(L, m, now, rows)
     return false
   end
   m.v = m.v + 1
-  rows[#rows + 1] = cjson.encode({ q = m.v, f = m.s, t = to, tm = 1, at = m.dl, r = fmt(now) })
+  rows[#rows + 1] = '{"q":' .. vtext(m.v) .. ',"f":' .. m.s .. ',"t":' .. to .. ',"tm":1,"at":' .. '"' .. m.dl .. '"' .. ',"r":"' .. nowS .. '"}'
   m.since = m.dl
   m.s = to
   m.dl = deadlineOf(L, to, m.since, m)
@@ -152,31 +168,31 @@ end
 /**
  * apply_t / apply_s (tolerant, strict): applies a list of reports to
  * messages of one bucket (one hash slot), in order, atomically. KEYS: due,
- * idle, then m, h per report. ARGV: now, retain ms, idle ms (-1
- * never), count, then 7 per report: message id, channel, status id (-1
- * none of the channel's), provider id ('' none), at ('' none), detail (''
- * none, else '=' + text), delays (for a message this call records).
- * Returns per report a flag and the status decided on (`a`pplied,
- * `d`uplicate id, `n`othing applies), or `c` and the channel the message is
- * stored under (by an earlier call or an earlier report of this one): that
- * report changes nothing.
+ * idle, then m, h per report. ARGV: now, keepAt (now + retain), idleAt (now
+ * + idle, '' never), count, then 8 per report: message id, channel, status
+ * id ('-1' none of the channel's), provider id ('' none), at ('' none),
+ * detail ('' none, else '=' + text), delays (for a message this call
+ * records), and the deadline the status takes if it becomes current at `at`
+ * (else now) with those delays ('' none). Returns per report a flag and the
+ * status decided on (`a`pplied, `d`uplicate id, `n`othing applies), or `c`
+ * and the channel the message is stored under (by an earlier call or an
+ * earlier report of this one): that report changes nothing.
  */
 const APPLY = (pol: 't' | 's') => `
 local function apply_${pol}(KEYS, ARGV)
 local now = tonumber(ARGV[1])
 -- the clock as the caller wrote it (a number's decimal form): no formatting per call
-local nowS = ARGV[1]
-local retain = tonumber(ARGV[2])
-local idle = tonumber(ARGV[3])
+local nowS, keepAt, idleAt = ARGV[1], ARGV[2], ARGV[3]
 local count = tonumber(ARGV[4])
+local due, idle = KEYS[1], KEYS[2]
 local out = {}
 -- A provider id met earlier in the same call is a duplicate whatever that report's outcome, as reconcile folds a batch.
-local met = {}
+local met = count > 1 and {} or nil
 for k = 0, count - 1 do
-  local a = 5 + k * 7
-  local mid, ch, st, eid, at, det = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3 + k * 2], h = KEYS[4 + k * 2] }
-  local m, seen, lv = load(keys.m, eid == '' and 'c' or '#' .. eid)
+  local a = 5 + k * 8
+  local mid, ch, st, eid, at, det, dy = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+  local mk, hk = KEYS[3 + k * 2], KEYS[4 + k * 2]
+  local m, seen, lv = load(mk, eid == '' and 'c' or '#' .. eid)
   if m and m.c ~= ch then
     -- Stored (or created earlier in this call) under another channel: this report changes nothing.
     out[k + 1] = 'c' .. m.c
@@ -184,25 +200,25 @@ for k = 0, count - 1 do
   local L = D[ch]
   local fresh = m == nil
   if fresh then
-    m = { c = ch, s = L.initial, v = 0, since = nowS, dy = ARGV[a + 6], lv = lv, dl0 = '' }
+    m = { c = ch, s = L.initial, v = 0, since = nowS, dy = dy, lv = lv, dl0 = '' }
     m.dl = deadlineOf(L, L.initial, m.since, m)
     seen = false
   end
   local rows = {}
-  fireDue(L, m, now, rows)
+  fireDue(L, m, now, nowS, rows)
   local from = m.s
   local flag = 'n'
-  local metKey = mid .. '\\0' .. eid
-  local extra = nil
-  if eid ~= '' and (met[metKey] or seen) then
+  local metKey = met and eid ~= '' and (mid .. '\\0' .. eid)
+  local path = L.${pol}[from]
+  path = path and path[st]
+  if eid ~= '' and (seen or (metKey and met[metKey])) then
     flag = 'd'
-  elseif st >= 0 and L.${pol}[from] and L.${pol}[from][st] then
+  elseif path then
     flag = 'a'
-    local path = L.${pol}[from][st]
     local prev = from
     for j, p in ipairs(path) do
-      -- JSON by concatenation (numbers; 'at' is a number's decimal form): cjson only for the provider's strings
-      local row = '{"q":' .. (m.v + j) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
+      -- JSON by concatenation of the caller's decimal text and status ids: cjson only for the provider's strings
+      local row = '{"q":' .. vtext(m.v + j) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
       if j < #path then
         row = row .. ',"i":1}'
       else
@@ -217,20 +233,23 @@ for k = 0, count - 1 do
     m.v = m.v + #path
     if st ~= from then
       if at ~= '' then m.since = at else m.since = nowS end
-      m.dl = deadlineOf(L, st, m.since, m)
+      if m.dy == dy then m.dl = ARGV[a + 7] else m.dl = deadlineOf(L, st, m.since, m) end
     end
     m.s = st
-    if eid ~= '' then extra = { '#' .. eid, '1' } end
   end
   if #rows > 0 then
-    redis.call('RPUSH', keys.h, unpack(rows))
-    save(keys, mid, L, m, now, nowS, retain, idle, fresh, extra)
+    if #rows == 1 then redis.call('RPUSH', hk, rows[1]) else redis.call('RPUSH', hk, unpack(rows)) end
+    if flag == 'a' and eid ~= '' then
+      save(due, idle, mk, mid, L, m, nowS, keepAt, idleAt, fresh, '#' .. eid, '1')
+    else
+      save(due, idle, mk, mid, L, m, nowS, keepAt, idleAt, fresh)
+    end
   elseif not fresh and m.dl ~= m.dl0 then
     -- a due deadline of a status without a timer: cleared, as the PostgreSQL sweep does
-    redis.call('HSET', keys.m, 'dl', '')
-    redis.call('ZREM', keys.due, mid)
+    redis.call('HSET', mk, 'dl', '')
+    redis.call('ZREM', due, mid)
   end
-  if eid ~= '' then met[metKey] = true end
+  if metKey then met[metKey] = true end
   out[k + 1] = flag .. from
   end
 end
@@ -240,19 +259,22 @@ end`;
 /**
  * register: records a message at its initial status unless stored. KEYS:
  * due, idle, m. ARGV: now, channel, message id, since, delays,
- * registered-at ('' none), retain, idle. Returns `{1|0, stored channel}`.
+ * registered-at ('' none), keepAt, idleAt (as for apply). Returns `{1|0,
+ * stored channel}`.
  */
 const REGISTER = `
 local function register(KEYS, ARGV)
-local now = tonumber(ARGV[1])
 local ch, mid = ARGV[2], ARGV[3]
 local r = redis.call('HMGET', KEYS[3], 'c', 'lv')
 if r[1] then return { 0, r[1] } end
 local L = D[ch]
 local m = { c = ch, s = L.initial, v = 0, since = ARGV[4], dy = ARGV[5], lv = r[2] or '', dl0 = '' }
 m.dl = deadlineOf(L, L.initial, m.since, m)
-local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3] }
-save(keys, mid, L, m, now, ARGV[1], tonumber(ARGV[7]), tonumber(ARGV[8]), true, ARGV[6] ~= '' and { 'reg', ARGV[6] } or nil)
+if ARGV[6] ~= '' then
+  save(KEYS[1], KEYS[2], KEYS[3], mid, L, m, ARGV[1], ARGV[7], ARGV[8], true, 'reg', ARGV[6])
+else
+  save(KEYS[1], KEYS[2], KEYS[3], mid, L, m, ARGV[1], ARGV[7], ARGV[8], true)
+end
 return { 1, ch }
 end`;
 
@@ -260,28 +282,27 @@ end`;
  * sweep: fires the due timers of chosen messages of one bucket, each only
  * if its deadline is still the one read and due (another sweeper or an
  * apply may have moved it since). KEYS: due, idle, then m, h per
- * message. ARGV: now, retain, idle, count, then per message its id and the
- * deadline read. Returns the ids moved.
+ * message. ARGV: now, keepAt, idleAt (as for apply), count, then per
+ * message its id and the deadline read. Returns the ids moved.
  */
 const SWEEP = `
 local function sweep(KEYS, ARGV)
-local now = tonumber(ARGV[1])
-local retain, idle, count = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local now, nowS, keepAt, idleAt, count = tonumber(ARGV[1]), ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local moved = {}
 for k = 0, count - 1 do
   local mid, seenAt = ARGV[5 + k * 2], ARGV[6 + k * 2]
-  local keys = { due = KEYS[1], idle = KEYS[2], m = KEYS[3 + k * 2], h = KEYS[4 + k * 2] }
-  local m = load(keys.m, 'c')
+  local mk, hk = KEYS[3 + k * 2], KEYS[4 + k * 2]
+  local m = load(mk, 'c')
   if m == nil then
-    redis.call('ZREM', keys.due, mid)
+    redis.call('ZREM', KEYS[1], mid)
   elseif m.dl ~= '' and tonumber(m.dl) == tonumber(seenAt) and tonumber(m.dl) <= now and D[m.c] then
     local L = D[m.c]
     local rows = {}
-    if fireDue(L, m, now, rows) then
-      redis.call('RPUSH', keys.h, unpack(rows))
+    if fireDue(L, m, now, nowS, rows) then
+      redis.call('RPUSH', hk, unpack(rows))
       moved[#moved + 1] = mid
     end
-    save(keys, mid, L, m, now, ARGV[1], retain, idle, false, nil)
+    save(KEYS[1], KEYS[2], mk, mid, L, m, nowS, keepAt, idleAt, false)
   end
 end
 return moved

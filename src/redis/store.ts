@@ -203,8 +203,25 @@ interface Prepared {
   readonly status: number;
   readonly incoming: unknown;
   readonly id: string;
+  /** The report's time, and as the decimal text the scripts store ('' none). */
+  readonly atMs: number | undefined;
   readonly at: string;
   readonly detail: string;
+}
+
+/** A channel's timer delays for one call: as the text a message stores, and per status the shortest of its timers' (none: undefined). */
+interface Delays {
+  readonly text: string;
+  readonly shortest: readonly (number | undefined)[];
+}
+
+function delaysFrom(lifecycle: CompiledLifecycle, list: readonly number[]): Delays {
+  const shortest = new Array<number | undefined>(lifecycle.size).fill(undefined);
+  lifecycle.timers.forEach((timer, i) => {
+    const known = shortest[timer.from];
+    if (known === undefined || list[i] < known) shortest[timer.from] = list[i];
+  });
+  return { text: list.join(','), shortest };
 }
 
 /**
@@ -359,18 +376,20 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   };
 
   // The delays of a channel when a call gives none, worked out once.
-  const defaultDelays = new Map<CompiledLifecycle, string>();
-  const delaysOf = (lifecycle: CompiledLifecycle, given: ReturnType<typeof givenDelays>): string => {
-    if (given.size > 0) return resolveDelays(lifecycle, given).join(',');
+  const defaultDelays = new Map<CompiledLifecycle, Delays>();
+  const delaysOf = (lifecycle: CompiledLifecycle, given: ReturnType<typeof givenDelays>): Delays => {
+    if (given.size > 0) return delaysFrom(lifecycle, resolveDelays(lifecycle, given));
     let d = defaultDelays.get(lifecycle);
-    if (d === undefined) defaultDelays.set(lifecycle, (d = resolveDelays(lifecycle, given).join(',')));
+    if (d === undefined) defaultDelays.set(lifecycle, (d = delaysFrom(lifecycle, resolveDelays(lifecycle, given))));
     return d;
   };
-  const delaysFor = (lifecycles: readonly CompiledLifecycle[], opts: StoreApplyOptions | RegisterOptions | undefined) => {
+  const delaysFor = (lifecycles: readonly CompiledLifecycle[], opts: StoreApplyOptions | RegisterOptions | undefined): Map<string, Delays> => {
     const given = givenDelays(opts);
     if (given.size > 0) checkDelayNames(lifecycles, given);
     return new Map(lifecycles.map((l) => [l.name, delaysOf(l, given)]));
   };
+  /** When a message written at `t` may leave, as the scripts store it: final (retain), idle ('' never). */
+  const leaveArgs = (t: number): [string, string] => [String(t + retainMs), idleMs < 0 ? '' : String(t + idleMs)];
 
   const prepare = (items: readonly BatchItem[]): Prepared[] => {
     return items.map((item, index) => {
@@ -382,6 +401,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         status: id !== undefined && id >= 0 ? id : -1,
         incoming: report.status,
         id: report.id ?? '',
+        atMs: report.at,
         at: report.at === undefined ? '' : String(report.at),
         detail: detail === undefined ? '' : `=${detail}`,
       };
@@ -396,12 +416,17 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     const send = async (bucket: number, indexes: readonly number[]): Promise<void> => {
       const bk = bucketKeys(bucket);
       const keys = [bk.due, bk.idle];
-      const args: (string | number)[] = [t, retainMs, idleMs, indexes.length];
+      const args: (string | number)[] = [t, ...leaveArgs(t), indexes.length];
       for (const i of indexes) {
         const p = batch[i];
         const mk = messageKeys(p.messageId);
         keys.push(mk.m, mk.h);
-        args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, delays.get(p.lifecycle.name) as string);
+        const d = delays.get(p.lifecycle.name) as Delays;
+        // The deadline the reported status takes if it becomes current (at the report's time, else now) with these delays:
+        // the script uses it for a message stored with the same delays and works it out itself otherwise.
+        const shortest = p.status < 0 ? undefined : d.shortest[p.status];
+        const deadline = shortest === undefined ? '' : String((p.atMs ?? t) + shortest);
+        args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, d.text, deadline);
       }
       const out = (await invoke(entry, keys, args, true)) as unknown[];
       indexes.forEach((i, k) => {
@@ -446,12 +471,13 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       checkMessageId(messageId);
       const lifecycle = register(channel);
       checkOptions(opts);
-      const delays = delaysFor([lifecycle], opts).get(lifecycle.name) as string;
-      const since = opts?.at === undefined ? now() : readTime(opts.at, 'invalid_argument');
+      const delays = (delaysFor([lifecycle], opts).get(lifecycle.name) as Delays).text;
+      const t = now();
+      const since = opts?.at === undefined ? t : readTime(opts.at, 'invalid_argument');
       const bk = bucketKeys(bucketOf(messageId, buckets));
       const mk = messageKeys(messageId);
       const out = (await invoke('register', [bk.due, bk.idle, mk.m], [
-        now(), lifecycle.name, messageId, String(since), delays, opts?.at === undefined ? '' : String(since), retainMs, idleMs,
+        t, lifecycle.name, messageId, String(since), delays, opts?.at === undefined ? '' : String(since), ...leaveArgs(t),
       ], true)) as unknown[];
       if (String(out[1]) !== lifecycle.name) {
         throw new LifecycleError('invalid_argument', `message ${show(messageId)} is stored as ${show(String(out[1]))}, not ${show(lifecycle.name)}`, { channel: lifecycle.name });
@@ -488,7 +514,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         [...groups].map(async ([bucket, list]) => {
           const bk = bucketKeys(bucket);
           const keys = [bk.due, bk.idle];
-          const args: (string | number)[] = [at, retainMs, idleMs, list.length];
+          const args: (string | number)[] = [at, ...leaveArgs(at), list.length];
           for (const d of list) {
             const mk = messageKeys(d.id);
             keys.push(mk.m, mk.h);
