@@ -61,14 +61,18 @@ const SMALL = 64;
 /**
  * Helpers shared by the functions: number formatting, deadlines,
  * timer firing, the read and the write of a message. A message is one hash:
- * `c` channel, `s` status id, `v` version, `since`, `dl`
- * deadline ('' none), `dy` delays, `u` last write, `first`, `id`, `reg`,
- * `lv` its score in the bucket's `idle` set ('' not there), and `#<id>` for
- * every provider event id applied (the duplicate check reads it in the same
- * HMGET as the state). Times arrive as the caller's decimal text and are
- * stored as given; the only arithmetic on them is a timer's deadline when
- * the caller could not work it out (another message's delays) and the
- * comparison of a deadline with now.
+ * `st` its state in one field, `s v since dl u dy c` separated by single
+ * spaces (status id, version, since, deadline ('' none), last write, timer
+ * delays ('' none), channel: only the channel may hold a space, and it is
+ * last), so that the read on every report is one field and the write one
+ * field; `first`, `id` and `reg` (written once); `lv` its score in the
+ * bucket's `idle` set ('' or absent: not there; side events of a message
+ * not stored keep theirs here too); and `#<id>` for every provider event id
+ * applied (the duplicate check reads it in the same HMGET as the state).
+ * Times arrive as the caller's decimal text and are stored as given; the
+ * only arithmetic on them is a timer's deadline when the caller could not
+ * work it out (another message's delays) and the comparison of a deadline
+ * with now.
  */
 const PRELUDE = `
 local function fmt(x) return string.format('%.17g', x) end
@@ -77,22 +81,19 @@ local VT = {${Array.from({ length: SMALL + 1 }, (_, i) => `[${i}]="${i}"`).join(
 local TV = {${Array.from({ length: SMALL + 1 }, (_, i) => `["${i}"]=${i}`).join(',')}}
 local function vtext(v) return VT[v] or fmt(v) end
 local function vnum(t) return TV[t] or tonumber(t) end
+-- Timer delays (ms, in L.timers order) from their stored text.
 local function split(s)
   local out = {}
   for part in string.gmatch(s, '[^,]+') do out[#out + 1] = tonumber(part) end
   return out
 end
--- m's timer delays (ms, in L.timers order), split from the stored text when first needed.
-local function delaysOf(m)
-  if m.delays == nil then m.delays = split(m.dy) end
-  return m.delays
-end
--- The earliest deadline of status st's timers from since, or '' when it has none.
-local function deadlineOf(L, st, since, m)
-  local best = nil
+-- The earliest deadline of status st's timers from since with delays dy, or '' when it has none.
+local function deadlineOf(L, st, since, dy)
+  local best, delays = nil, nil
   for i, tm in ipairs(L.timers) do
     if tm.f == st then
-      local d = tonumber(since) + delaysOf(m)[i]
+      delays = delays or split(dy)
+      local d = tonumber(since) + delays[i]
       if best == nil or d < best then best = d end
     end
   end
@@ -100,10 +101,13 @@ local function deadlineOf(L, st, since, m)
   return fmt(best)
 end
 -- The status the timer of st leads to (the shortest delay, then the first), or nil.
-local function timerTo(L, st, m)
-  local to, best = nil, nil
+local function timerTo(L, st, dy)
+  local to, best, delays = nil, nil, nil
   for i, tm in ipairs(L.timers) do
-    if tm.f == st and (best == nil or delaysOf(m)[i] < best) then to, best = tm.t, delaysOf(m)[i] end
+    if tm.f == st then
+      delays = delays or split(dy)
+      if best == nil or delays[i] < best then to, best = tm.t, delays[i] end
+    end
   end
   return to
 end
@@ -115,53 +119,43 @@ local function leaveAt(L, st, dl, keepAt, idleAt)
   if dl == '' and idleAt ~= '' then return idleAt end
   return nil
 end
--- The message as read (nil when not stored), whether provider id field f is set, and its idle score ('' none:
--- side events of a message not stored keep theirs in the hash too). One HMGET.
-local function load(mk, f)
-  local r = redis.call('HMGET', mk, 'c', 's', 'v', 'since', 'dl', 'dy', 'lv', f)
-  if not r[1] then return nil, false, r[7] or '' end
-  return { c = r[1], s = r[2], v = vnum(r[3]), since = r[4], since0 = r[4], dl = r[5], dy = r[6], lv = r[7] or '', dl0 = r[5] }, r[8] ~= false, r[7] or ''
+local STATE = '^(%S+) (%S+) (%S+) (%S*) (%S+) (%S*) (.*)$'
+-- The timer of status s if it is due by now: the history row it adds and the state after it, else
+-- nil and the state unchanged (its deadline cleared if s has no timer).
+local function fire(L, s, v, since, dl, dy, nowS)
+  if dl == '' or tonumber(dl) > tonumber(nowS) then return nil, s, v, since, dl end
+  local to = timerTo(L, s, dy)
+  if to == nil then return nil, s, v, since, '' end
+  v = v + 1
+  return '{"q":' .. vtext(v) .. ',"f":' .. s .. ',"t":' .. to .. ',"tm":1,"at":"' .. dl .. '","r":"' .. nowS .. '"}', to, v, dl, deadlineOf(L, to, dl, dy)
 end
--- Writes what changed of m in one HSET, and its bucket entries only where they change: due (when its
--- deadline changed), idle (if it may leave or was due to). extra: one more field and its value for the HSET.
-local function save(due, idle, mk, mid, L, m, nowS, keepAt, idleAt, fresh, xf, xv)
-  local f = { 's', m.s, 'v', vtext(m.v), 'u', nowS }
-  local n = 6
-  if fresh then
-    f[7] = 'c'; f[8] = m.c; f[9] = 'dy'; f[10] = m.dy; f[11] = 'first'; f[12] = nowS; f[13] = 'id'; f[14] = mid
-    n = 14
+-- Writes a message in one HSET (its state field; the fields of a new message; its idle score when it changes;
+-- xf = xv), and its bucket entries only where they change: due (when the deadline dl0 became dl), idle (if it
+-- may leave, or was due to: lv).
+local function save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, xf, xv)
+  local state = s .. ' ' .. vtext(v) .. ' ' .. since .. ' ' .. dl .. ' ' .. nowS .. ' ' .. dy .. ' ' .. c
+  if dl ~= dl0 then
+    if dl ~= '' then redis.call('ZADD', due, dl, mid) else redis.call('ZREM', due, mid) end
   end
-  if fresh or m.since ~= m.since0 then f[n + 1] = 'since'; f[n + 2] = m.since; n = n + 2 end
-  if fresh or m.dl ~= m.dl0 then
-    f[n + 1] = 'dl'; f[n + 2] = m.dl; n = n + 2
-    if m.dl ~= '' then redis.call('ZADD', due, m.dl, mid) elseif m.dl0 ~= '' then redis.call('ZREM', due, mid) end
-  end
-  local at = leaveAt(L, m.s, m.dl, keepAt, idleAt)
+  local lf, lval = nil, nil
+  local at = leaveAt(L, s, dl, keepAt, idleAt)
   if at ~= nil then
     redis.call('ZADD', idle, at, mid)
-    f[n + 1] = 'lv'; f[n + 2] = at; n = n + 2
-  elseif m.lv ~= '' then
+    lf, lval = 'lv', at
+  elseif lv ~= '' then
     -- also the entry side events of a message not stored yet left: it must not make the message leave early
     redis.call('ZREM', idle, mid)
-    f[n + 1] = 'lv'; f[n + 2] = ''; n = n + 2
+    lf, lval = 'lv', ''
   end
-  if xf then f[n + 1] = xf; f[n + 2] = xv end
-  redis.call('HSET', mk, unpack(f))
-end
--- Fires m's timer if it is due by now: appends the timer's history entry to rows. True when it fired.
-local function fireDue(L, m, now, nowS, rows)
-  if m.dl == '' or tonumber(m.dl) > now then return false end
-  local to = timerTo(L, m.s, m)
-  if to == nil then
-    m.dl = ''
-    return false
-  end
-  m.v = m.v + 1
-  rows[#rows + 1] = '{"q":' .. vtext(m.v) .. ',"f":' .. m.s .. ',"t":' .. to .. ',"tm":1,"at":' .. '"' .. m.dl .. '"' .. ',"r":"' .. nowS .. '"}'
-  m.since = m.dl
-  m.s = to
-  m.dl = deadlineOf(L, to, m.since, m)
-  return true
+  if fresh then
+    local f = { 'st', state, 'first', nowS, 'id', mid }
+    if lf then f[#f + 1] = lf; f[#f + 1] = lval end
+    if xf then f[#f + 1] = xf; f[#f + 1] = xv end
+    redis.call('HSET', mk, unpack(f))
+  elseif lf and xf then redis.call('HSET', mk, 'st', state, lf, lval, xf, xv)
+  elseif lf then redis.call('HSET', mk, 'st', state, lf, lval)
+  elseif xf then redis.call('HSET', mk, 'st', state, xf, xv)
+  else redis.call('HSET', mk, 'st', state) end
 end
 `;
 
@@ -173,85 +167,100 @@ end
  * id ('-1' none of the channel's), provider id ('' none), at ('' none),
  * detail ('' none, else '=' + text), delays (for a message this call
  * records), and the deadline the status takes if it becomes current at `at`
- * (else now) with those delays ('' none). Returns per report a flag and the
+ * (else now) with those delays ('' none). Answers per report a flag and the
  * status decided on (`a`pplied, `d`uplicate id, `n`othing applies), or `c`
  * and the channel the message is stored under (by an earlier call or an
- * earlier report of this one): that report changes nothing.
+ * earlier report of this one): that report changes nothing. One report's
+ * answer is returned as it is, several as a list. The message's state lives
+ * in locals, not a table: this runs for every report, and tables cost the
+ * script more than anything else it does.
  */
 const APPLY = (pol: 't' | 's') => `
 local function apply_${pol}(KEYS, ARGV)
-local now = tonumber(ARGV[1])
 -- the clock as the caller wrote it (a number's decimal form): no formatting per call
 local nowS, keepAt, idleAt = ARGV[1], ARGV[2], ARGV[3]
-local count = tonumber(ARGV[4])
+local count = vnum(ARGV[4])
 local due, idle = KEYS[1], KEYS[2]
-local out = {}
 -- A provider id met earlier in the same call is a duplicate whatever that report's outcome, as reconcile folds a batch.
-local met = count > 1 and {} or nil
+local out, met = nil, nil
+if count > 1 then out, met = {}, {} end
 for k = 0, count - 1 do
   local a = 5 + k * 8
-  local mid, ch, st, eid, at, det, dy = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
-  local mk, hk = KEYS[3 + k * 2], KEYS[4 + k * 2]
-  local m, seen, lv = load(mk, eid == '' and 'c' or '#' .. eid)
-  if m and m.c ~= ch then
+  local mid, ch, st, eid = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local mk = KEYS[3 + k * 2]
+  local r = redis.call('HMGET', mk, 'st', 'lv', eid == '' and 'lv' or '#' .. eid)
+  local lv = r[2] or ''
+  local s, v, since, dl, u, dy, c
+  if r[1] then s, v, since, dl, u, dy, c = string.match(r[1], STATE) end
+  local answer
+  if c and c ~= ch then
     -- Stored (or created earlier in this call) under another channel: this report changes nothing.
-    out[k + 1] = 'c' .. m.c
+    answer = 'c' .. c
   else
-  local L = D[ch]
-  local fresh = m == nil
-  if fresh then
-    m = { c = ch, s = L.initial, v = 0, since = nowS, dy = dy, lv = lv, dl0 = '' }
-    m.dl = deadlineOf(L, L.initial, m.since, m)
-    seen = false
-  end
-  local rows = {}
-  fireDue(L, m, now, nowS, rows)
-  local from = m.s
-  local flag = 'n'
-  local metKey = met and eid ~= '' and (mid .. '\\0' .. eid)
-  local path = L.${pol}[from]
-  path = path and path[st]
-  if eid ~= '' and (seen or (metKey and met[metKey])) then
-    flag = 'd'
-  elseif path then
-    flag = 'a'
-    local prev = from
-    for j, p in ipairs(path) do
-      -- JSON by concatenation of the caller's decimal text and status ids: cjson only for the provider's strings
-      local row = '{"q":' .. vtext(m.v + j) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
-      if j < #path then
-        row = row .. ',"i":1}'
-      else
-        if eid ~= '' then row = row .. ',"id":' .. cjson.encode(eid) end
-        if at ~= '' then row = row .. ',"at":"' .. at .. '"' end
-        if det ~= '' then row = row .. ',"d":' .. cjson.encode(string.sub(det, 2)) end
-        row = row .. '}'
-      end
-      rows[#rows + 1] = row
-      prev = p
-    end
-    m.v = m.v + #path
-    if st ~= from then
-      if at ~= '' then m.since = at else m.since = nowS end
-      if m.dy == dy then m.dl = ARGV[a + 7] else m.dl = deadlineOf(L, st, m.since, m) end
-    end
-    m.s = st
-  end
-  if #rows > 0 then
-    if #rows == 1 then redis.call('RPUSH', hk, rows[1]) else redis.call('RPUSH', hk, unpack(rows)) end
-    if flag == 'a' and eid ~= '' then
-      save(due, idle, mk, mid, L, m, nowS, keepAt, idleAt, fresh, '#' .. eid, '1')
+    local L = D[ch]
+    local fresh = not c
+    local seen = false
+    if fresh then
+      c, s, v, since, dy = ch, L.initial, 0, nowS, ARGV[a + 6]
+      dl = deadlineOf(L, s, since, dy)
     else
-      save(due, idle, mk, mid, L, m, nowS, keepAt, idleAt, fresh)
+      v = vnum(v)
+      seen = eid ~= '' and r[3] ~= false
     end
-  elseif not fresh and m.dl ~= m.dl0 then
-    -- a due deadline of a status without a timer: cleared, as the PostgreSQL sweep does
-    redis.call('HSET', mk, 'dl', '')
-    redis.call('ZREM', due, mid)
+    local dl0 = fresh and '' or dl
+    -- the history rows to append: row1 the first, rows all of them once there are several
+    local row1, rows = nil, nil
+    row1, s, v, since, dl = fire(L, s, v, since, dl, dy, nowS)
+    local from = s
+    local flag = 'n'
+    local metKey = met and eid ~= '' and (mid .. '\\0' .. eid)
+    local path = L.${pol}[from]
+    path = path and path[st]
+    if eid ~= '' and (seen or (metKey and met[metKey])) then
+      flag = 'd'
+    elseif path then
+      flag = 'a'
+      local at, det = ARGV[a + 4], ARGV[a + 5]
+      local prev, n = from, #path
+      for j = 1, n do
+        local p = path[j]
+        -- JSON by concatenation of the caller's decimal text and status ids: cjson only for the provider's strings
+        local row = '{"q":' .. vtext(v + j) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
+        if j < n then
+          row = row .. ',"i":1}'
+        else
+          if eid ~= '' then row = row .. ',"id":' .. cjson.encode(eid) end
+          if at ~= '' then row = row .. ',"at":"' .. at .. '"' end
+          if det ~= '' then row = row .. ',"d":' .. cjson.encode(string.sub(det, 2)) end
+          row = row .. '}'
+        end
+        if row1 == nil then row1 = row elseif rows == nil then rows = { row1, row } else rows[#rows + 1] = row end
+        prev = p
+      end
+      v = v + n
+      if st ~= from then
+        if at ~= '' then since = at else since = nowS end
+        if dy == ARGV[a + 6] then dl = ARGV[a + 7] else dl = deadlineOf(L, st, since, dy) end
+      end
+      s = st
+    end
+    if row1 ~= nil then
+      if rows then redis.call('RPUSH', KEYS[4 + k * 2], unpack(rows)) else redis.call('RPUSH', KEYS[4 + k * 2], row1) end
+      if flag == 'a' and eid ~= '' then
+        save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, '#' .. eid, '1')
+      else
+        save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh)
+      end
+    elseif not fresh and dl ~= dl0 then
+      -- a due deadline of a status without a timer: cleared, as the PostgreSQL sweep does
+      redis.call('HSET', mk, 'st', s .. ' ' .. vtext(v) .. ' ' .. since .. ' ' .. dl .. ' ' .. u .. ' ' .. dy .. ' ' .. c)
+      redis.call('ZREM', due, mid)
+    end
+    if metKey then met[metKey] = true end
+    answer = flag .. from
   end
-  if metKey then met[metKey] = true end
-  out[k + 1] = flag .. from
-  end
+  if count == 1 then return answer end
+  out[k + 1] = answer
 end
 return out
 end`;
@@ -265,15 +274,15 @@ end`;
 const REGISTER = `
 local function register(KEYS, ARGV)
 local ch, mid = ARGV[2], ARGV[3]
-local r = redis.call('HMGET', KEYS[3], 'c', 'lv')
-if r[1] then return { 0, r[1] } end
+local r = redis.call('HMGET', KEYS[3], 'st', 'lv')
+if r[1] then return { 0, select(7, string.match(r[1], STATE)) } end
 local L = D[ch]
-local m = { c = ch, s = L.initial, v = 0, since = ARGV[4], dy = ARGV[5], lv = r[2] or '', dl0 = '' }
-m.dl = deadlineOf(L, L.initial, m.since, m)
+local since, dy = ARGV[4], ARGV[5]
+local dl = deadlineOf(L, L.initial, since, dy)
 if ARGV[6] ~= '' then
-  save(KEYS[1], KEYS[2], KEYS[3], mid, L, m, ARGV[1], ARGV[7], ARGV[8], true, 'reg', ARGV[6])
+  save(KEYS[1], KEYS[2], KEYS[3], mid, L, L.initial, 0, since, dl, '', dy, ch, r[2] or '', ARGV[1], ARGV[7], ARGV[8], true, 'reg', ARGV[6])
 else
-  save(KEYS[1], KEYS[2], KEYS[3], mid, L, m, ARGV[1], ARGV[7], ARGV[8], true)
+  save(KEYS[1], KEYS[2], KEYS[3], mid, L, L.initial, 0, since, dl, '', dy, ch, r[2] or '', ARGV[1], ARGV[7], ARGV[8], true)
 end
 return { 1, ch }
 end`;
@@ -287,22 +296,27 @@ end`;
  */
 const SWEEP = `
 local function sweep(KEYS, ARGV)
-local now, nowS, keepAt, idleAt, count = tonumber(ARGV[1]), ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local now, nowS, keepAt, idleAt, count = tonumber(ARGV[1]), ARGV[1], ARGV[2], ARGV[3], vnum(ARGV[4])
 local moved = {}
 for k = 0, count - 1 do
   local mid, seenAt = ARGV[5 + k * 2], ARGV[6 + k * 2]
-  local mk, hk = KEYS[3 + k * 2], KEYS[4 + k * 2]
-  local m = load(mk, 'c')
-  if m == nil then
+  local mk = KEYS[3 + k * 2]
+  local r = redis.call('HMGET', mk, 'st', 'lv')
+  if not r[1] then
     redis.call('ZREM', KEYS[1], mid)
-  elseif m.dl ~= '' and tonumber(m.dl) == tonumber(seenAt) and tonumber(m.dl) <= now and D[m.c] then
-    local L = D[m.c]
-    local rows = {}
-    if fireDue(L, m, now, nowS, rows) then
-      redis.call('RPUSH', hk, unpack(rows))
-      moved[#moved + 1] = mid
+  else
+    local s, v, since, dl, u, dy, c = string.match(r[1], STATE)
+    local L = D[c]
+    if dl ~= '' and tonumber(dl) == tonumber(seenAt) and tonumber(dl) <= now and L then
+      local dl0 = dl
+      local row
+      row, s, v, since, dl = fire(L, s, vnum(v), since, dl, dy, nowS)
+      if row then
+        redis.call('RPUSH', KEYS[4 + k * 2], row)
+        moved[#moved + 1] = mid
+      end
+      save(KEYS[1], KEYS[2], mk, mid, L, s, v, since, dl, dl0, dy, c, r[2] or '', nowS, keepAt, idleAt, false)
     end
-    save(KEYS[1], KEYS[2], mk, mid, L, m, nowS, keepAt, idleAt, false)
   end
 end
 return moved
@@ -324,7 +338,8 @@ for k = 0, count - 1 do
   local mid, v, sides = ARGV[3 + k * 3], ARGV[4 + k * 3], tonumber(ARGV[5 + k * 3])
   local m, h, x = KEYS[3 + k * 3], KEYS[4 + k * 3], KEYS[5 + k * 3]
   local at = redis.call('ZSCORE', KEYS[1], mid)
-  local stored = redis.call('HGET', m, 'v') or ''
+  local st = redis.call('HGET', m, 'st')
+  local stored = st and select(2, string.match(st, STATE)) or ''
   if at and tonumber(at) <= now and stored == v and redis.call('HLEN', x) == sides then
     redis.call('DEL', m, h, x)
     redis.call('ZREM', KEYS[1], mid)
@@ -354,7 +369,7 @@ if ARGV[6] ~= '' then e.k = string.sub(ARGV[6], 2) end
 if ARGV[7] ~= '' then e.d = string.sub(ARGV[7], 2) end
 if ARGV[8] ~= '' then e.at = ARGV[8] end
 redis.call('HSET', KEYS[3], eid, cjson.encode(e))
-if not redis.call('HGET', KEYS[2], 'c') then
+if redis.call('HEXISTS', KEYS[2], 'st') == 0 then
   -- The message is not stored: its side events leave retain after the last one; the score waits in its hash ('lv')
   -- so that a report recording the message later takes the entry back.
   redis.call('ZADD', KEYS[1], now + retain, mid)

@@ -428,10 +428,14 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         const deadline = shortest === undefined ? '' : String((p.atMs ?? t) + shortest);
         args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, d.text, deadline);
       }
-      const out = (await invoke(entry, keys, args, true)) as unknown[];
-      indexes.forEach((i, k) => {
-        answers[i] = String(out[k]);
-      });
+      // One report's answer comes as it is, several as a list.
+      const out = await invoke(entry, keys, args, true);
+      if (indexes.length === 1) answers[indexes[0]] = String(out);
+      else {
+        indexes.forEach((i, k) => {
+          answers[i] = String((out as unknown[])[k]);
+        });
+      }
     };
     if (batch.length === 1) await send(bucketOf(batch[0].messageId, buckets), [0]);
     else {
@@ -627,6 +631,12 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     const [flat, texts] = (await invoke('read', [mk.m, mk.h], [])) as [string[], string[]];
     const row: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) row[String(flat[i])] = String(flat[i + 1]);
+    if (row.st !== undefined) {
+      // The state field the scripts write (src/redis/lua.ts): s v since dl u dy c, the channel last.
+      const state = /^(\S+) (\S+) (\S+) (\S*) (\S+) (\S*) ([\s\S]*)$/.exec(row.st);
+      if (state === null) throw new LifecycleError('invalid_snapshot', `the stored state of message ${show(messageId)} is not in the store's format`);
+      [, row.s, row.v, row.since, row.dl, row.u, row.dy, row.c] = state;
+    }
     return { row, rows: texts.map((text) => JSON.parse(String(text)) as HistoryRow) };
   }
 
