@@ -55,8 +55,12 @@ export function decisionTables(lifecycles: readonly CompiledLifecycle[], policie
   return `local D={${channels.join(',')}}`;
 }
 
-/** Versions below this are converted between number and text by table lookups (built once per library load). */
-const SMALL = 64;
+/**
+ * Versions up to this are converted between number and text by table
+ * lookups: built once when the function library loads, and on every run of
+ * an `EVAL` script (so that fallback builds fewer).
+ */
+const SMALL = { library: 64, eval: 16 } as const;
 
 /**
  * Helpers shared by the functions: number formatting, deadlines,
@@ -67,18 +71,18 @@ const SMALL = 64;
  * last), so that the read on every report is one field and the write one
  * field; `first`, `id` and `reg` (written once); `lv` its score in the
  * bucket's `idle` set ('' or absent: not there; side events of a message
- * not stored keep theirs here too); and `#<id>` for every provider event id
+ * not stored keep theirs here too); and `#` + the JSON text of every provider event id
  * applied (the duplicate check reads it in the same HMGET as the state).
  * Times arrive as the caller's decimal text and are stored as given; the
  * only arithmetic on them is a timer's deadline when the caller could not
  * work it out (another message's delays) and the comparison of a deadline
  * with now.
  */
-const PRELUDE = `
+const PRELUDE = (small: number): string => `
 local function fmt(x) return string.format('%.17g', x) end
 -- Small versions as text and back, without string.format or strtod (literals: a library's load may not call string).
-local VT = {${Array.from({ length: SMALL + 1 }, (_, i) => `[${i}]="${i}"`).join(',')}}
-local TV = {${Array.from({ length: SMALL + 1 }, (_, i) => `["${i}"]=${i}`).join(',')}}
+local VT = {${Array.from({ length: small + 1 }, (_, i) => `[${i}]="${i}"`).join(',')}}
+local TV = {${Array.from({ length: small + 1 }, (_, i) => `["${i}"]=${i}`).join(',')}}
 local function vtext(v) return VT[v] or fmt(v) end
 local function vnum(t) return TV[t] or tonumber(t) end
 -- Timer delays (ms, in L.timers order) from their stored text.
@@ -164,8 +168,8 @@ end
  * messages of one bucket (one hash slot), in order, atomically. KEYS: due,
  * idle, then m, h per report. ARGV: now, keepAt (now + retain), idleAt (now
  * + idle, '' never), count, then 8 per report: message id, channel, status
- * id ('-1' none of the channel's), provider id ('' none), at ('' none),
- * detail ('' none, else '=' + text), delays (for a message this call
+ * id ('-1' none of the channel's), provider id as JSON text ('' none), at
+ * ('' none), detail as JSON text ('' none), delays (for a message this call
  * records), and the deadline the status takes if it becomes current at `at`
  * (else now) with those delays ('' none). Answers per report a flag and the
  * status decided on (`a`pplied, `d`uplicate id, `n`othing applies), or `c`
@@ -224,14 +228,14 @@ for k = 0, count - 1 do
       local prev, n = from, #path
       for j = 1, n do
         local p = path[j]
-        -- JSON by concatenation of the caller's decimal text and status ids: cjson only for the provider's strings
+        -- JSON by concatenation: the caller's decimal text, status ids, and the provider's strings as the caller encoded them
         local row = '{"q":' .. vtext(v + j) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
         if j < n then
           row = row .. ',"i":1}'
         else
-          if eid ~= '' then row = row .. ',"id":' .. cjson.encode(eid) end
+          if eid ~= '' then row = row .. ',"id":' .. eid end
           if at ~= '' then row = row .. ',"at":"' .. at .. '"' end
-          if det ~= '' then row = row .. ',"d":' .. cjson.encode(string.sub(det, 2)) end
+          if det ~= '' then row = row .. ',"d":' .. det end
           row = row .. '}'
         end
         if row1 == nil then row1 = row elseif rows == nil then rows = { row1, row } else rows[#rows + 1] = row end
@@ -402,7 +406,7 @@ const BODIES: Record<Entry, string> = { apply_t: APPLY('t'), apply_s: APPLY('s')
 export function functionLibrary(name: string, lifecycles: readonly CompiledLifecycle[]): string {
   return `#!lua name=${name}
 ${decisionTables(lifecycles)}
-${PRELUDE}
+${PRELUDE(SMALL.library)}
 ${ENTRIES.map((e) => BODIES[e]).join('\n')}
 ${ENTRIES.map((e) => (e === 'read' ? `redis.register_function{function_name='${name}_${e}', callback=${e}, flags={'no-writes'}}` : `redis.register_function('${name}_${e}', ${e})`)).join('\n')}
 `;
@@ -415,7 +419,7 @@ ${ENTRIES.map((e) => (e === 'read' ? `redis.register_function{function_name='${n
 export function evalScript(entry: Entry, lifecycles: readonly CompiledLifecycle[]): string {
   const policies: ('t' | 's')[] = entry === 'apply_t' ? ['t'] : entry === 'apply_s' ? ['s'] : [];
   return `${decisionTables(lifecycles, policies)}
-${PRELUDE}
+${PRELUDE(SMALL.eval)}
 ${BODIES[entry]}
 return ${entry}(KEYS, ARGV)`;
 }

@@ -203,6 +203,8 @@ interface Prepared {
   readonly status: number;
   readonly incoming: unknown;
   readonly id: string;
+  /** The provider's event id and the detail as JSON text, as the history rows and duplicate fields hold them ('' none). */
+  readonly idJson: string;
   /** The report's time, and as the decimal text the scripts store ('' none). */
   readonly atMs: number | undefined;
   readonly at: string;
@@ -401,9 +403,10 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         status: id !== undefined && id >= 0 ? id : -1,
         incoming: report.status,
         id: report.id ?? '',
+        idJson: report.id === undefined || report.id === '' ? '' : JSON.stringify(report.id),
         atMs: report.at,
         at: report.at === undefined ? '' : String(report.at),
-        detail: detail === undefined ? '' : `=${detail}`,
+        detail: detail === undefined ? '' : JSON.stringify(detail),
       };
     });
   };
@@ -426,7 +429,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         // the script uses it for a message stored with the same delays and works it out itself otherwise.
         const shortest = p.status < 0 ? undefined : d.shortest[p.status];
         const deadline = shortest === undefined ? '' : String((p.atMs ?? t) + shortest);
-        args.push(p.messageId, p.lifecycle.name, p.status, p.id, p.at, p.detail, d.text, deadline);
+        args.push(p.messageId, p.lifecycle.name, p.status, p.idJson, p.at, p.detail, d.text, deadline);
       }
       // One report's answer comes as it is, several as a list.
       const out = await invoke(entry, keys, args, true);

@@ -147,6 +147,20 @@ export function describeStoreConformance(name: string, start: () => Promise<Stor
         expect((await store.get(id))?.counts.DEFERRED).toBe(2);
       });
 
+      test('ids and detail with quotes, backslashes, control characters and astral characters come back as sent', async () => {
+        const id = fresh('escape');
+        const ids = ['a"b', 'a\\"b', 'a\\b', 'line\nbreak\t\u0001', '😀/1', '#x', ' spaced id '];
+        for (const [i, eventId] of ids.entries()) {
+          const detail = `${eventId} ${i} "quoted" \\ \u001f`;
+          expect((await store.apply(id, 'email', { status: 'OPEN', id: eventId, detail } as never)).outcome).toBe('applied');
+        }
+        // each id is its own: none is taken for another, and each repeat is a duplicate
+        for (const eventId of ids) expect((await store.apply(id, 'email', { status: 'OPEN', id: eventId })).outcome).toBe('ignored');
+        const opens = (await store.history(id)).filter((h) => !h.implied);
+        expect(opens.map((h) => h.id)).toEqual(ids);
+        expect(opens.map((h) => h.detail)).toEqual(ids.map((eventId, i) => `${eventId} ${i} "quoted" \\ \u001f`));
+      });
+
       test('the report time and the provider detail are kept on the row, the detail cut to 200 code points', async () => {
         const id = fresh('detail');
         const long = '😀'.repeat(250);
