@@ -25,6 +25,7 @@ import { createPostgresStore, type PostgresStore } from '../src/postgres';
 import { createRedisStore, type RedisStore } from '../src/redis';
 import { startPostgres } from '../scripts/postgres-server';
 import { startRedisCluster } from '../scripts/redis-cluster';
+import { FLOOR_LIBRARY, floorArgs } from './redis-floor';
 import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
 
 const CLIENTS = 16;
@@ -34,22 +35,6 @@ const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
 const SLICE = 3000;
 const WARMUP = 2000;
 
-/**
- * Two references for the store's apply, a Redis 7 library loaded on every master: the same FCALL
- * (4 keys, 12 arguments, as the store sends) to a function that does nothing, the cost of the
- * call's shape alone (nothing the store could do costs less); and to one that does an applied
- * report's reads and writes for every report (HMGET of the message, RPUSH of a history row, HSET
- * of the changed fields) without deciding anything.
- */
-const FLOOR_LIBRARY = `#!lua name=dl_bench_floor
-redis.register_function('floor_call', function(keys, args) return 'a' end)
-redis.register_function('floor_writes', function(keys, args)
-  local r = redis.call('HMGET', keys[3], 'c', 's', 'v', 'since', 'dl', 'dy', 'lv', '#' .. args[8])
-  local v = (tonumber(r[3]) or 0) + 1
-  redis.call('RPUSH', keys[4], '{"q":' .. v .. ',"t":' .. args[7] .. ',"r":"' .. args[1] .. '"}')
-  redis.call('HSET', keys[3], 's', args[7], 'v', v, 'u', args[1], '#' .. args[8], '1')
-  return 'a'
-end)`;
 // deliveredStream's reports carry times from 1_700_000_000_000 on; the stores' clock stands an hour later.
 const streamClock = (): number => 1_700_000_000_000 + 3_600_000;
 
@@ -97,11 +82,7 @@ async function main(): Promise<void> {
   const masters = redis[0].nodes('master');
   if (masters.length !== cluster.nodes.length / 2) throw new Error(`expected ${cluster.nodes.length / 2} masters, the client lists ${masters.length}`);
   await Promise.all(masters.map((node) => node.call('FUNCTION', 'LOAD', 'REPLACE', FLOOR_LIBRARY)));
-  // The store's argument shape: now, keepAt, idleAt, count, then message id, channel, status, event id, at, detail, delays, deadline.
-  const floorArgs = (round: number, item: Item): (string | number)[] => {
-    const tag = `f${round}:{${item.messageId}}`;
-    return [`${tag}due`, `${tag}idle`, `${tag}m`, `${tag}h`, streamClock(), '1700608400000', '', 1, item.messageId, String(item.channel), 2, item.event.id ?? '', '', '', '172800000', ''];
-  };
+  const floorOf = (round: number, item: Item): string[] => floorArgs(`f${round}:{${item.messageId}}`, item.messageId, String(item.channel), item.event.id, streamClock());
   const memory = { bytesPerMessage: 0 };
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -114,8 +95,8 @@ async function main(): Promise<void> {
       const re: RedisStore[] = redis.map((c) => createRedisStore(c, { prefix: `e${round}:`, now: streamClock, scripting: 'eval' }));
       const contenders: Record<string, (worker: number, item: Item) => Promise<unknown>> = {
         set: (w, item) => redis[w].set(`set${round}:{${item.messageId}}`, item.event.status as string),
-        floorCall: (w, item) => redis[w].fcall('floor_call', 4, ...floorArgs(round, item)),
-        floorWrites: (w, item) => redis[w].fcall('floor_writes', 4, ...floorArgs(round, item)),
+        floorCall: (w, item) => redis[w].fcall('floor_call', 4, ...floorOf(round, item)),
+        floorWrites: (w, item) => redis[w].fcall('floor_writes', 4, ...floorOf(round, item)),
         redis: (w, item) => rs[w].apply(item.messageId, item.channel, item.event),
         redisEval: (w, item) => re[w].apply(item.messageId, item.channel, item.event),
         redisWait: (w, item) => rw[w].apply(item.messageId, item.channel, item.event),

@@ -166,8 +166,9 @@ end
 /**
  * apply_t / apply_s (tolerant, strict): applies a list of reports to
  * messages of one bucket (one hash slot), in order, atomically. KEYS: due,
- * idle, then m, h per report. ARGV: now, keepAt (now + retain), idleAt (now
- * + idle, '' never), count, then 8 per report: message id, channel, status
+ * idle, then m, h per report (the count of reports is the count of keys
+ * less two, halved). ARGV: now, keepAt (now + retain), idleAt (now + idle,
+ * '' never), then 8 per report: message id, channel, status
  * id ('-1' none of the channel's), provider id as JSON text ('' none), at
  * ('' none), detail as JSON text ('' none), delays (for a message this call
  * records), and the deadline the status takes if it becomes current at `at`
@@ -183,13 +184,13 @@ const APPLY = (pol: 't' | 's') => `
 local function apply_${pol}(KEYS, ARGV)
 -- the clock as the caller wrote it (a number's decimal form): no formatting per call
 local nowS, keepAt, idleAt = ARGV[1], ARGV[2], ARGV[3]
-local count = vnum(ARGV[4])
+local count = (#KEYS - 2) / 2
 local due, idle = KEYS[1], KEYS[2]
 -- A provider id met earlier in the same call is a duplicate whatever that report's outcome, as reconcile folds a batch.
 local out, met = nil, nil
 if count > 1 then out, met = {}, {} end
 for k = 0, count - 1 do
-  local a = 5 + k * 8
+  local a = 4 + k * 8
   local mid, ch, st, eid = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local mk = KEYS[3 + k * 2]
   local r = redis.call('HMGET', mk, 'st', 'lv', eid == '' and 'lv' or '#' .. eid)

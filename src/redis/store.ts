@@ -419,7 +419,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     const send = async (bucket: number, indexes: readonly number[]): Promise<void> => {
       const bk = bucketKeys(bucket);
       const keys = [bk.due, bk.idle];
-      const args: (string | number)[] = [t, ...leaveArgs(t), indexes.length];
+      const args: (string | number)[] = [t, ...leaveArgs(t)];
       for (const i of indexes) {
         const p = batch[i];
         const mk = messageKeys(p.messageId);

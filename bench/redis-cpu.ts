@@ -1,0 +1,112 @@
+/**
+ * CPU per report of the Redis store on a real Redis Cluster (3 masters + 3
+ * replicas, AOF everysec), against a bare SET and the floor functions of
+ * bench/redis.ts: the servers' CPU (utime + stime of every redis-server, read
+ * from /proc) and the client's (process.cpuUsage) divided by the reports,
+ * plus the masters' command counts per report (INFO commandstats). CPU time
+ * does not depend on what else the machine is doing the way a rate does, so
+ * this is the tool for making the store's Lua cheaper; bench:redis stays the
+ * measure of the goal.
+ *
+ * npx ts-node bench/redis-cpu.ts [-- --messages N]
+ */
+import { readFileSync } from 'node:fs';
+import { Cluster } from 'ioredis';
+import type { ChannelRef, StatusReport } from '../src';
+import { createRedisStore } from '../src/redis';
+import { startRedisCluster } from '../scripts/redis-cluster';
+import { FLOOR_LIBRARY, floorArgs } from './redis-floor';
+import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
+
+const CLIENTS = 16;
+const at = process.argv.indexOf('--messages');
+const MESSAGES = at > 0 ? Number(process.argv[at + 1]) : 4000;
+const TICKS = 100; // clock ticks per second (getconf CLK_TCK on Linux)
+
+const streamClock = (): number => 1_700_000_000_000 + 3_600_000;
+
+interface Item {
+  readonly messageId: string;
+  readonly channel: ChannelRef;
+  readonly event: StatusReport;
+}
+
+function workload(prefix: string, seed: number): Item[] {
+  const random = rng(seed);
+  const items: Item[] = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const channel: ChannelRef = i % 2 === 0 ? 'sms' : 'email';
+    const messageId = `${prefix}-${i}`;
+    for (const event of deliveredStream(messageId, legalPath(channel, random), random)) items.push({ messageId, channel, event });
+  }
+  const out: Item[] = [];
+  for (let i = 0; i < items.length; i += 400) out.push(...shuffle(items.slice(i, i + 400), random));
+  return out;
+}
+
+const cpuOf = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime in seconds
+};
+
+async function main(): Promise<void> {
+  const cluster = await startRedisCluster();
+  const redis = Array.from({ length: CLIENTS }, () => new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port }))));
+  try {
+    await Promise.all(redis.map((c) => c.ping()));
+    const masters = redis[0].nodes('master');
+    await Promise.all(masters.map((node) => node.call('FUNCTION', 'LOAD', 'REPLACE', FLOOR_LIBRARY)));
+    const floorOf = (item: Item): string[] => floorArgs(`f:{${item.messageId}}`, item.messageId, String(item.channel), item.event.id, streamClock());
+    const contenders: Record<string, (w: number, item: Item, round: number) => Promise<unknown>> = {
+      set: (w, item, round) => redis[w].set(`set${round}:{${item.messageId}}`, item.event.status as string),
+      floorCall: (w, item) => redis[w].fcall('floor_call', 4, ...floorOf(item)),
+      floorWrites: (w, item, round) => redis[w].fcall('floor_writes', 4, ...floorOf({ ...item, messageId: `${round}-${item.messageId}` })),
+      store: (w, item, round) => stores(round)[w].apply(item.messageId, item.channel, item.event),
+    };
+    const cache = new Map<number, ReturnType<typeof createRedisStore>[]>();
+    const stores = (round: number) => {
+      let s = cache.get(round);
+      if (s === undefined) cache.set(round, (s = redis.map((c) => createRedisStore(c, { prefix: `s${round}:`, now: streamClock }))));
+      return s;
+    };
+    const rows: string[] = [];
+    const ROUNDS = Number(process.env.ROUNDS ?? 3);
+    for (let round = 0; round < ROUNDS; round++) {
+      const items = workload(`r${round}`, 3000 + round);
+      for (const [name, work] of Object.entries(contenders).filter(([n]) => (process.env.ONLY ?? n).split(',').includes(n))) {
+        await Promise.all(masters.map((n) => n.call('CONFIG', 'RESETSTAT')));
+        const server0 = cluster.nodes.reduce((s, n) => s + cpuOf(n.pid), 0);
+        const client0 = process.cpuUsage();
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: CLIENTS }, async (_, w) => {
+            while (next < items.length) await work(w, items[next++], round);
+          }),
+        );
+        const client = process.cpuUsage(client0);
+        const server = cluster.nodes.reduce((s, n) => s + cpuOf(n.pid), 0) - server0;
+        const stats = await Promise.all(masters.map((n) => n.info('commandstats')));
+        const calls = new Map<string, number>();
+        let usec = 0;
+        for (const text of stats) {
+          for (const m of text.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)) {
+            calls.set(m[1], (calls.get(m[1]) ?? 0) + Number(m[2]));
+            if (m[1] === 'fcall' || m[1] === 'set') usec += Number(m[3]);
+          }
+        }
+        const per = (x: number) => ((x * 1e6) / items.length).toFixed(0);
+        const cmds = [...calls].filter(([k]) => !/info|config|cluster|ping|function/.test(k)).map(([k, v]) => `${k} ${(v / items.length).toFixed(2)}`).join(', ');
+        rows.push(`round ${round} ${name.padEnd(12)} call ${(usec / items.length).toFixed(1).padStart(5)} µs  servers ${per(server).padStart(4)} µs  client ${per((client.user + client.system) / 1e6).padStart(4)} µs  per report; ${cmds}`);
+        process.stdout.write(`${rows[rows.length - 1]}\n`);
+      }
+    }
+  } finally {
+    await Promise.all(redis.map((c) => c.quit()));
+    await cluster.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
