@@ -9,7 +9,7 @@ import type { DeliveryReport } from '../report/model';
 import { checkDelayNames, givenDelays, resolveDelays } from '../postgres/delays';
 import type { BatchItem, DeliveryStore, ExpireOptions, ExpireResult, RegisterOptions, StatsOptions, StoreApplyOptions, StoredMessage, StoredSideEvent, StoredTransition } from '../store';
 import type { BatchResult, ChannelMismatch } from '../postgres/store';
-import { evalScript, functionLibrary, type Entry } from './lua';
+import { ENTRIES, evalScript, functionLibrary, type Entry } from './lua';
 
 /**
  * The little the store needs from a Redis client: `fcall`, `evalsha` and
@@ -142,6 +142,8 @@ function script(text: string): Script {
 /** The Lua of one set of channels: a function library named after its hash, and the same entry points as scripts. */
 interface Program {
   readonly name: string;
+  /** The library's function of each entry point. */
+  readonly functions: Readonly<Record<Entry, string>>;
   readonly library: string;
   scripts(entry: Entry): Script;
   loading?: Promise<void>;
@@ -153,6 +155,7 @@ function programOf(lifecycles: readonly CompiledLifecycle[]): Program {
   const scripts = new Map<Entry, Script>();
   return {
     name,
+    functions: Object.fromEntries(ENTRIES.map((entry) => [entry, `${name}_${entry}`])) as Record<Entry, string>,
     library: functionLibrary(name, lifecycles),
     scripts(entry) {
       let s = scripts.get(entry);
@@ -332,20 +335,32 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
    * of the first key: still one round trip, answered once replicas
    * acknowledged.
    */
-  const invoke = async (entry: Entry, keys: readonly string[], args: readonly (string | number)[], writes = false): Promise<unknown> => {
+  const invoke = (entry: Entry, keys: readonly string[], args: readonly (string | number)[], writes = false): Promise<unknown> => {
     const p = current();
+    // The common case without an async frame of its own: this runs for every report.
+    if (useFunctions && !(writes && waitReplicas > 0)) {
+      return (c.fcall as NonNullable<RedisClient['fcall']>)(p.functions[entry], keys.length, ...keys, ...args).catch((error: unknown) => {
+        if (noFunctions(error) || notFound(error)) return invokeAgain(p, entry, keys, args, writes, error);
+        throw error;
+      });
+    }
+    return invokeAgain(p, entry, keys, args, writes, undefined);
+  };
+  /** invoke after a first FCALL failed with `error` (or without one): loads the library and calls again, or falls back to EVALSHA/EVAL. */
+  const invokeAgain = async (p: Program, entry: Entry, keys: readonly string[], args: readonly (string | number)[], writes: boolean, error: unknown): Promise<unknown> => {
+    if (error !== undefined && noFunctions(error)) useFunctions = false;
     if (useFunctions) {
-      const command = ['fcall', `${p.name}_${entry}`, keys.length, ...keys, ...args] as const;
-      for (let attempt = 0; ; attempt++) {
+      const command = ['fcall', p.functions[entry], keys.length, ...keys, ...args] as const;
+      for (let attempt = error === undefined ? 0 : 1; ; attempt++) {
+        if (attempt > 0) await loadLibrary(p);
         try {
           return writes && waitReplicas > 0 ? await pipelined(command) : await (c.fcall as NonNullable<RedisClient['fcall']>)(command[1], keys.length, ...keys, ...args);
-        } catch (error) {
-          if (noFunctions(error)) {
+        } catch (again) {
+          if (noFunctions(again)) {
             useFunctions = false;
             break;
           }
-          if (!notFound(error) || attempt > 0) throw error;
-          await loadLibrary(p);
+          if (!notFound(again) || attempt > 0) throw again;
         }
       }
     }
@@ -354,9 +369,9 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       try {
         if (writes && waitReplicas > 0) return await pipelined([command, command === 'evalsha' ? s.sha : s.text, keys.length, ...keys, ...args]);
         return command === 'evalsha' ? await c.evalsha(s.sha, keys.length, ...keys, ...args) : await c.eval(s.text, keys.length, ...keys, ...args);
-      } catch (error) {
-        if (command === 'evalsha' && /NOSCRIPT/.test(String((error as Error)?.message))) continue;
-        throw error;
+      } catch (failure) {
+        if (command === 'evalsha' && /NOSCRIPT/.test(String((failure as Error)?.message))) continue;
+        throw failure;
       }
     }
     throw new Error('unreachable');
@@ -372,8 +387,8 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
 
   const tag = (bucket: number) => `${prefix}{${bucket}}`;
   const bucketKeys = (bucket: number) => ({ due: `${tag(bucket)}due`, idle: `${tag(bucket)}idle` });
-  const messageKeys = (messageId: string) => {
-    const t = tag(bucketOf(messageId, buckets));
+  const messageKeys = (messageId: string, bucket = bucketOf(messageId, buckets)) => {
+    const t = tag(bucket);
     return { m: `${t}m:${messageId}`, h: `${t}h:${messageId}`, x: `${t}x:${messageId}` };
   };
 
@@ -411,60 +426,71 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     });
   };
 
-  const run = async (batch: Prepared[], opts: StoreApplyOptions | undefined, perItem: boolean): Promise<BatchResult[]> => {
-    const entry: Entry = policyOf(opts) === 't' ? 'apply_t' : 'apply_s';
-    const delays = delaysFor(batch.length === 1 ? [batch[0].lifecycle] : [...new Set(batch.map((p) => p.lifecycle))], opts);
+  /** The keys and arguments of one apply call: reports of one bucket (src/redis/lua.ts, apply_t). */
+  const applyCall = (batch: readonly Prepared[], indexes: readonly number[], bucket: number, delays: ReadonlyMap<string, Delays>, t: number) => {
+    const bk = bucketKeys(bucket);
+    const keys = [bk.due, bk.idle];
+    const args: string[] = [String(t), ...leaveArgs(t)];
+    for (const i of indexes) {
+      const p = batch[i];
+      const mk = messageKeys(p.messageId, bucket);
+      keys.push(mk.m, mk.h);
+      const d = delays.get(p.lifecycle.name) as Delays;
+      // The deadline the reported status takes if it becomes current (at the report's time, else now) with these delays:
+      // the script uses it for a message stored with the same delays and works it out itself otherwise.
+      const shortest = p.status < 0 ? undefined : d.shortest[p.status];
+      const deadline = shortest === undefined ? '' : String((p.atMs ?? t) + shortest);
+      args.push(p.messageId, p.lifecycle.name, String(p.status), p.idJson, p.at, p.detail, d.text, deadline);
+    }
+    return { keys, args };
+  };
+  /** The result of one report from the script's answer (`c` + the stored channel: a channel mismatch, thrown unless perItem). */
+  const resultOf = (p: Prepared, answer: string, opts: StoreApplyOptions | undefined, perItem: boolean): BatchResult => {
+    if (answer[0] !== 'c') return decide(p, answer, opts);
+    const storedChannel = answer.slice(1);
+    const message = `message ${show(p.messageId)} is stored as ${show(storedChannel)}, not ${show(p.lifecycle.name)}`;
+    if (!perItem) throw new LifecycleError('invalid_argument', `${message}; nothing was written`, { channel: p.lifecycle.name });
+    const mismatch: ChannelMismatch = { outcome: 'rejected', code: 'channel_mismatch', channel: p.lifecycle.name, storedChannel, implied: [], message };
+    return mismatch;
+  };
+  const entryOf = (opts: StoreApplyOptions | undefined): Entry => (policyOf(opts) === 't' ? 'apply_t' : 'apply_s');
+
+  const run = async (batch: Prepared[], opts: StoreApplyOptions | undefined): Promise<BatchResult[]> => {
+    const entry = entryOf(opts);
+    const delays = delaysFor([...new Set(batch.map((p) => p.lifecycle))], opts);
     const t = now();
     const answers: string[] = new Array<string>(batch.length);
-    const send = async (bucket: number, indexes: readonly number[]): Promise<void> => {
-      const bk = bucketKeys(bucket);
-      const keys = [bk.due, bk.idle];
-      const args: (string | number)[] = [t, ...leaveArgs(t)];
-      for (const i of indexes) {
-        const p = batch[i];
-        const mk = messageKeys(p.messageId);
-        keys.push(mk.m, mk.h);
-        const d = delays.get(p.lifecycle.name) as Delays;
-        // The deadline the reported status takes if it becomes current (at the report's time, else now) with these delays:
-        // the script uses it for a message stored with the same delays and works it out itself otherwise.
-        const shortest = p.status < 0 ? undefined : d.shortest[p.status];
-        const deadline = shortest === undefined ? '' : String((p.atMs ?? t) + shortest);
-        args.push(p.messageId, p.lifecycle.name, p.status, p.idJson, p.at, p.detail, d.text, deadline);
-      }
-      // One report's answer comes as it is, several as a list.
-      const out = await invoke(entry, keys, args, true);
-      if (indexes.length === 1) answers[indexes[0]] = String(out);
-      else {
-        indexes.forEach((i, k) => {
-          answers[i] = String((out as unknown[])[k]);
-        });
-      }
-    };
-    if (batch.length === 1) await send(bucketOf(batch[0].messageId, buckets), [0]);
-    else {
-      const groups = new Map<number, number[]>();
-      batch.forEach((p, i) => {
-        const b = bucketOf(p.messageId, buckets);
-        const list = groups.get(b);
-        if (list === undefined) groups.set(b, [i]);
-        else list.push(i);
-      });
-      await Promise.all([...groups].map(([bucket, indexes]) => send(bucket, indexes)));
-    }
-    return batch.map((p, i) => {
-      const answer = answers[i];
-      if (answer[0] !== 'c') return decide(p, answer, opts);
-      const storedChannel = answer.slice(1);
-      const message = `message ${show(p.messageId)} is stored as ${show(storedChannel)}, not ${show(p.lifecycle.name)}`;
-      if (!perItem) throw new LifecycleError('invalid_argument', `${message}; nothing was written`, { channel: p.lifecycle.name });
-      const mismatch: ChannelMismatch = { outcome: 'rejected', code: 'channel_mismatch', channel: p.lifecycle.name, storedChannel, implied: [], message };
-      return mismatch;
+    const groups = new Map<number, number[]>();
+    batch.forEach((p, i) => {
+      const b = bucketOf(p.messageId, buckets);
+      const list = groups.get(b);
+      if (list === undefined) groups.set(b, [i]);
+      else list.push(i);
     });
+    await Promise.all(
+      [...groups].map(async ([bucket, indexes]) => {
+        const { keys, args } = applyCall(batch, indexes, bucket, delays, t);
+        // One report's answer comes as it is, several as a list.
+        const out = await invoke(entry, keys, args, true);
+        if (indexes.length === 1) answers[indexes[0]] = String(out);
+        else {
+          indexes.forEach((i, k) => {
+            answers[i] = String((out as unknown[])[k]);
+          });
+        }
+      }),
+    );
+    return batch.map((p, i) => resultOf(p, answers[i], opts, true));
   };
 
   return {
     async apply(messageId, channel, event, opts) {
-      return (await run(prepare([{ messageId, channel, event }]), opts, false))[0] as ApplyResult<StatusOf<typeof channel>>;
+      // One report: one async frame and one call, no batch bookkeeping (this runs for every callback).
+      const batch = prepare([{ messageId, channel, event }]);
+      const entry = entryOf(opts);
+      const delays = delaysFor([batch[0].lifecycle], opts);
+      const { keys, args } = applyCall(batch, [0], bucketOf(messageId, buckets), delays, now());
+      return resultOf(batch[0], String(await invoke(entry, keys, args, true)), opts, false) as ApplyResult<StatusOf<typeof channel>>;
     },
     async applyMany(items, opts) {
       if (!Array.isArray(items)) throw new LifecycleError('invalid_argument', `applyMany takes an array, got ${show(items)}`);
@@ -472,7 +498,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         policyOf(opts);
         return [];
       }
-      return run(prepare(items), opts, true);
+      return run(prepare(items), opts);
     },
     async register(messageId, channel, opts) {
       checkMessageId(messageId);
