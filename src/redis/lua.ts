@@ -193,7 +193,8 @@ for k = 0, count - 1 do
   local a = 4 + k * 8
   local mid, ch, st, eid = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local mk = KEYS[3 + k * 2]
-  local r = redis.call('HMGET', mk, 'st', 'lv', eid == '' and 'lv' or '#' .. eid)
+  local idField = eid ~= '' and '#' .. eid
+  local r = redis.call('HMGET', mk, 'st', 'lv', idField or 'lv')
   local lv = r[2] or ''
   local s, v, since, dl, u, dy, c
   if r[1] then s, v, since, dl, u, dy, c = string.match(r[1], STATE) end
@@ -209,13 +210,13 @@ for k = 0, count - 1 do
       c, s, v, since, dy = ch, L.initial, 0, nowS, ARGV[a + 6]
       dl = deadlineOf(L, s, since, dy)
     else
-      v = vnum(v)
+      v = TV[v] or tonumber(v)
       seen = eid ~= '' and r[3] ~= false
     end
     local dl0 = fresh and '' or dl
     -- the history rows to append: row1 the first, rows all of them once there are several
     local row1, rows = nil, nil
-    row1, s, v, since, dl = fire(L, s, v, since, dl, dy, nowS)
+    if dl ~= '' then row1, s, v, since, dl = fire(L, s, v, since, dl, dy, nowS) end
     local from = s
     local flag = 'n'
     local metKey = met and eid ~= '' and (mid .. '\\0' .. eid)
@@ -230,7 +231,7 @@ for k = 0, count - 1 do
       for j = 1, n do
         local p = path[j]
         -- JSON by concatenation: the caller's decimal text, status ids, and the provider's strings as the caller encoded them
-        local row = '{"q":' .. vtext(v + j) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
+        local row = '{"q":' .. (VT[v + j] or fmt(v + j)) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
         if j < n then
           row = row .. ',"i":1}'
         else
@@ -252,7 +253,7 @@ for k = 0, count - 1 do
     if row1 ~= nil then
       if rows then redis.call('RPUSH', KEYS[4 + k * 2], unpack(rows)) else redis.call('RPUSH', KEYS[4 + k * 2], row1) end
       if flag == 'a' and eid ~= '' then
-        save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, '#' .. eid, '1')
+        save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, idField, '1')
       else
         save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh)
       end
