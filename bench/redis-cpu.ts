@@ -52,8 +52,10 @@ const cpuOf = (pid: number): number => {
 async function main(): Promise<void> {
   const cluster = await startRedisCluster();
   const redis = Array.from({ length: CLIENTS }, () => new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port }))));
+  // One client for all 16 workers, as one service instance would share it, with ioredis's auto-pipelining.
+  const shared = new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })), { enableAutoPipelining: true });
   try {
-    await Promise.all(redis.map((c) => c.ping()));
+    await Promise.all([...redis, shared].map((c) => c.ping()));
     const masters = redis[0].nodes('master');
     await Promise.all(masters.map((node) => node.call('FUNCTION', 'LOAD', 'REPLACE', FLOOR_LIBRARY)));
     const floorOf = (item: Item): string[] => floorArgs(`f:{${item.messageId}}`, item.messageId, String(item.channel), item.event.id, streamClock());
@@ -62,8 +64,16 @@ async function main(): Promise<void> {
       floorCall: (w, item) => redis[w].fcall('floor_call', 4, ...floorOf(item)),
       floorWrites: (w, item, round) => redis[w].fcall('floor_writes', 4, ...floorOf({ ...item, messageId: `${round}-${item.messageId}` })),
       store: (w, item, round) => stores(round)[w].apply(item.messageId, item.channel, item.event),
+      setShared: (w, item, round) => shared.set(`ss${round}:{${item.messageId}}`, item.event.status as string),
+      storeShared: (w, item, round) => sharedStores(round).apply(item.messageId, item.channel, item.event),
     };
     const cache = new Map<number, ReturnType<typeof createRedisStore>[]>();
+    const sharedCache = new Map<number, ReturnType<typeof createRedisStore>>();
+    const sharedStores = (round: number) => {
+      let s = sharedCache.get(round);
+      if (s === undefined) sharedCache.set(round, (s = createRedisStore(shared, { prefix: `p${round}:`, now: streamClock })));
+      return s;
+    };
     const stores = (round: number) => {
       let s = cache.get(round);
       if (s === undefined) cache.set(round, (s = redis.map((c) => createRedisStore(c, { prefix: `s${round}:`, now: streamClock }))));
@@ -101,7 +111,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await Promise.all(redis.map((c) => c.quit()));
+    await Promise.all([...redis, shared].map((c) => c.quit()));
     await cluster.stop();
   }
 }
