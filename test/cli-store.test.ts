@@ -11,6 +11,7 @@ import { freePort } from '../scripts/free-port';
 import { runCli } from '../scripts/docs';
 import { describe as scrub, openStore } from '../src/cli/database';
 import { parseRedisUrl, redisWhere } from '../src/cli/redis-url';
+import { hidePackage } from './support/hide-package';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'dist', 'cli.js');
@@ -196,17 +197,9 @@ describe('usage errors: exit 2, no password', () => {
 });
 
 describe('ioredis missing (hidden from the bin by a resolve hook)', () => {
-  const HOOK = `export async function resolve(specifier, context, next) {
-  if (specifier === 'ioredis' || specifier.startsWith('ioredis/')) {
-    const error = new Error("Cannot find package '" + specifier + "' imported from " + context.parentURL);
-    error.code = 'ERR_MODULE_NOT_FOUND';
-    throw error;
-  }
-  return next(specifier, context);
-}`;
-  const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOK)}`)});`;
+  const hidden = hidePackage('ioredis');
   const bin = (args: string[]) => {
-    const child = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    const child = spawnSync(process.execPath, [...hidden.flags, BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
     return { code: child.status, stdout: child.stdout, stderr: child.stderr };
   };
 

@@ -8,22 +8,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { hidePackage } from './support/hide-package';
 
 const DIST = join(__dirname, '..', 'dist');
 
-// ES modules: a resolve hook that answers as Node does for a missing package.
-const HOOKS = `export async function resolve(specifier, context, next) {
-  if (specifier === '@viz-js/viz' || specifier.startsWith('@viz-js/viz/')) {
-    const error = new Error("Cannot find package '" + specifier + "' imported from " + context.parentURL);
-    error.code = 'ERR_MODULE_NOT_FOUND';
-    throw error;
-  }
-  return next(specifier, context);
-}`;
-const HOOKS_URL = JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
-// Both builds load it with a real import() (the CommonJS one too), so one hook covers both.
-const HIDE_ESM = `import { register } from 'node:module'; register(${HOOKS_URL});`;
-const HIDE_CJS = `require('node:module').register(${HOOKS_URL});`;
+const { esm: HIDE_ESM, cjs: HIDE_CJS } = hidePackage('@viz-js/viz');
 
 function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
