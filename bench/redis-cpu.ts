@@ -1,48 +1,29 @@
 /**
  * CPU per report of the Redis store on a real Redis Cluster (3 masters + 3
  * replicas, AOF everysec), against a bare SET and the floor functions of
- * bench/redis.ts: the servers' CPU (utime + stime of every redis-server, read
- * from /proc) and the client's (process.cpuUsage) divided by the reports,
- * plus the masters' command counts per report (INFO commandstats). CPU time
- * does not depend on what else the machine is doing the way a rate does, so
- * this is the tool for making the store's Lua cheaper; bench:redis stays the
- * measure of the goal.
+ * bench/redis-floor.ts, each with a client per worker, and the store and SET
+ * through one shared auto-pipelined client: the servers' CPU (utime + stime
+ * of every redis-server, read from /proc) and the client's
+ * (process.cpuUsage) divided by the reports, the masters' own time per call
+ * (usec_per_call) and their command counts per report (INFO commandstats).
+ * CPU per report moves less with the machine's load than a rate does (it
+ * still moves: compare contenders of the same round), so this is the tool
+ * for seeing where a report's cost goes; bench:redis stays the measure of
+ * the goals. Writes nothing.
  *
- * npx ts-node bench/redis-cpu.ts [-- --messages N]
+ * npm run bench:redis-cpu [-- --messages N]  (ROUNDS=n, ONLY=set,store,… to pick)
  */
 import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
-import type { ChannelRef, StatusReport } from '../src';
 import { createRedisStore } from '../src/redis';
 import { startRedisCluster } from '../scripts/redis-cluster';
-import { FLOOR_LIBRARY, floorArgs } from './redis-floor';
-import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
+import { FLOOR_LIBRARY, floorArgs, streamClock, workload, type Item } from './redis-common';
 
 const CLIENTS = 16;
 const at = process.argv.indexOf('--messages');
 const MESSAGES = at > 0 ? Number(process.argv[at + 1]) : 4000;
 const TICKS = 100; // clock ticks per second (getconf CLK_TCK on Linux)
 
-const streamClock = (): number => 1_700_000_000_000 + 3_600_000;
-
-interface Item {
-  readonly messageId: string;
-  readonly channel: ChannelRef;
-  readonly event: StatusReport;
-}
-
-function workload(prefix: string, seed: number): Item[] {
-  const random = rng(seed);
-  const items: Item[] = [];
-  for (let i = 0; i < MESSAGES; i++) {
-    const channel: ChannelRef = i % 2 === 0 ? 'sms' : 'email';
-    const messageId = `${prefix}-${i}`;
-    for (const event of deliveredStream(messageId, legalPath(channel, random), random)) items.push({ messageId, channel, event });
-  }
-  const out: Item[] = [];
-  for (let i = 0; i < items.length; i += 400) out.push(...shuffle(items.slice(i, i + 400), random));
-  return out;
-}
 
 const cpuOf = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -79,10 +60,9 @@ async function main(): Promise<void> {
       if (s === undefined) cache.set(round, (s = redis.map((c) => createRedisStore(c, { prefix: `s${round}:`, now: streamClock }))));
       return s;
     };
-    const rows: string[] = [];
     const ROUNDS = Number(process.env.ROUNDS ?? 3);
     for (let round = 0; round < ROUNDS; round++) {
-      const items = workload(`r${round}`, 3000 + round);
+      const items = workload(`r${round}`, 3000 + round, MESSAGES);
       for (const [name, work] of Object.entries(contenders).filter(([n]) => (process.env.ONLY ?? n).split(',').includes(n))) {
         await Promise.all(masters.map((n) => n.call('CONFIG', 'RESETSTAT')));
         const server0 = cluster.nodes.reduce((s, n) => s + cpuOf(n.pid), 0);
@@ -106,8 +86,7 @@ async function main(): Promise<void> {
         }
         const per = (x: number) => ((x * 1e6) / items.length).toFixed(0);
         const cmds = [...calls].filter(([k]) => !/info|config|cluster|ping|function/.test(k)).map(([k, v]) => `${k} ${(v / items.length).toFixed(2)}`).join(', ');
-        rows.push(`round ${round} ${name.padEnd(12)} call ${(usec / items.length).toFixed(1).padStart(5)} µs  servers ${per(server).padStart(4)} µs  client ${per((client.user + client.system) / 1e6).padStart(4)} µs  per report; ${cmds}`);
-        process.stdout.write(`${rows[rows.length - 1]}\n`);
+        process.stdout.write(`round ${round} ${name.padEnd(12)} call ${(usec / items.length).toFixed(1).padStart(5)} µs  servers ${per(server).padStart(4)} µs  client ${per((client.user + client.system) / 1e6).padStart(4)} µs  per report; ${cmds}\n`);
       }
     }
   } finally {

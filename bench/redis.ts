@@ -23,13 +23,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { Client } from 'pg';
-import type { ChannelRef, StatusReport } from '../src';
 import { createPostgresStore, type PostgresStore } from '../src/postgres';
 import { createRedisStore, type RedisStore } from '../src/redis';
 import { startPostgres } from '../scripts/postgres-server';
 import { startRedisCluster } from '../scripts/redis-cluster';
-import { FLOOR_LIBRARY, floorArgs } from './redis-floor';
-import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
+import { FLOOR_LIBRARY, floorArgs, streamClock, workload, type Item } from './redis-common';
 
 const CLIENTS = 16;
 const SMOKE = process.argv.includes('--smoke');
@@ -38,27 +36,6 @@ const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
 const SLICE = 3000;
 const WARMUP = 2000;
 
-// deliveredStream's reports carry times from 1_700_000_000_000 on; the stores' clock stands an hour later.
-const streamClock = (): number => 1_700_000_000_000 + 3_600_000;
-
-interface Item {
-  readonly messageId: string;
-  readonly channel: ChannelRef;
-  readonly event: StatusReport;
-}
-
-function workload(prefix: string, seed: number): Item[] {
-  const random = rng(seed);
-  const items: Item[] = [];
-  for (let i = 0; i < MESSAGES; i++) {
-    const channel: ChannelRef = i % 2 === 0 ? 'sms' : 'email';
-    const messageId = `${prefix}-${i}`;
-    for (const event of deliveredStream(messageId, legalPath(channel, random), random)) items.push({ messageId, channel, event });
-  }
-  const out: Item[] = [];
-  for (let i = 0; i < items.length; i += 400) out.push(...shuffle(items.slice(i, i + 400), random));
-  return out;
-}
 
 /** Runs `work` over the items from 16 workers pulling from one queue; returns items per second. */
 async function measure(items: readonly Item[], work: (worker: number, item: Item) => Promise<unknown>): Promise<number> {
@@ -111,8 +88,8 @@ async function main(): Promise<void> {
         redisShared: (_, item) => rp.apply(item.messageId, item.channel, item.event),
         pg: (w, item) => pg[w].apply(item.messageId, item.channel, item.event),
       };
-      const items = workload(`r${round}`, 3000 + round);
-      const warmup = workload(`x${round}`, 4000 + round).slice(0, WARMUP);
+      const items = workload(`r${round}`, 3000 + round, MESSAGES);
+      const warmup = workload(`x${round}`, 4000 + round, MESSAGES).slice(0, WARMUP);
       for (const work of Object.values(contenders)) await measure(warmup, work);
       const seconds: Record<string, number> = Object.fromEntries(Object.keys(contenders).map((k) => [k, 0]));
       for (let at = 0; at < items.length; at += SLICE) {
@@ -136,7 +113,7 @@ async function main(): Promise<void> {
       return infos.reduce((sum, text) => sum + Number(/used_memory:(\d+)/.exec(text)?.[1] ?? 0), 0);
     };
     const mem = redis.map((c) => createRedisStore(c, { prefix: 'mem:', now: streamClock }));
-    const items = workload('mem', 5000);
+    const items = workload('mem', 5000, MESSAGES);
     const before = await used();
     await measure(items, (w, item) => mem[w].apply(item.messageId, item.channel, item.event));
     memory.bytesPerMessage = ((await used()) - before) / new Set(items.map((i) => i.messageId)).size;
