@@ -13,10 +13,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { applyStatus, lifecycleOf, type ChannelRef, type StatusReport } from '../src';
+import { applyStatus, lifecycleOf } from '../src';
 import { createPostgresStore } from '../src/postgres';
 import { startPostgres } from '../scripts/postgres-server';
-import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
+import { streamClock, workload, type Item } from './workload';
 
 const CLIENTS = 16;
 // `--smoke` (what CI runs through `npm run bench -- --smoke`): tiny counts, only to prove the script works.
@@ -28,29 +28,7 @@ const SWEEP = [1, 10, 1000] as const;
 const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
 const SLICE = 2400;
 const WARMUP = 2000;
-// deliveredStream's reports carry times from 1_700_000_000_000 on; the stores' clock stands an hour
-// later, so the workload stays the same reports as before expiry was kept (no SMS validity runs out).
-const streamClock = (): number => 1_700_000_000_000 + 3_600_000;
 
-interface Item {
-  readonly messageId: string;
-  readonly channel: ChannelRef;
-  readonly event: StatusReport;
-}
-
-function workload(prefix: string, seed: number): Item[] {
-  const random = rng(seed);
-  const items: Item[] = [];
-  for (let i = 0; i < MESSAGES; i++) {
-    const channel: ChannelRef = i % 2 === 0 ? 'sms' : 'email';
-    const messageId = `${prefix}-${i}`;
-    for (const event of deliveredStream(messageId, legalPath(channel, random), random)) items.push({ messageId, channel, event });
-  }
-  // Interleave messages in windows so one message's reports overlap in time, as webhooks do.
-  const out: Item[] = [];
-  for (let i = 0; i < items.length; i += 400) out.push(...shuffle(items.slice(i, i + 400), random));
-  return out;
-}
 
 /** Runs `work` over the items from 16 clients pulling from one queue; returns items per second. */
 async function measure(clients: Client[], items: readonly Item[], chunk: number, work: (client: Client, batch: readonly Item[]) => Promise<void>): Promise<number> {
@@ -94,10 +72,10 @@ async function main(): Promise<void> {
       // The baseline table: the same rows, created up front, updated without any check.
       await admin.query(`CREATE TABLE ${schema}.plain (message_id text PRIMARY KEY, channel text NOT NULL, status text NOT NULL,
         counts integer[] NOT NULL, version integer NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())`);
-      const items = workload(`r${round}`, 1000 + round);
+      const items = workload(`r${round}`, 1000 + round, MESSAGES);
       // A warm-up on other messages, not measured: every connection prepares and plans its statements
       // first, so the figures are those of a long-lived pool rather than of fresh connections.
-      const warmup = workload(`w${round}`, 2000 + round).slice(0, WARMUP);
+      const warmup = workload(`w${round}`, 2000 + round, MESSAGES).slice(0, WARMUP);
       const ids = [...new Set([...items, ...warmup].map((i) => i.messageId))];
       await admin.query(`CREATE TABLE ${schema}.plain_log (message_id text NOT NULL, seq integer NOT NULL, status text NOT NULL,
         event_id text, recorded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (message_id, seq))`);

@@ -17,7 +17,8 @@ import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
 import { createRedisStore } from '../src/redis';
 import { startRedisCluster } from '../scripts/redis-cluster';
-import { FLOOR_LIBRARY, floorArgs, streamClock, workload, type Item } from './redis-common';
+import { FLOOR_LIBRARY, floorArgs } from './redis-floor';
+import { streamClock, workload, type Item } from './workload';
 
 const CLIENTS = 16;
 const at = process.argv.indexOf('--messages');

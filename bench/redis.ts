@@ -27,7 +27,8 @@ import { createPostgresStore, type PostgresStore } from '../src/postgres';
 import { createRedisStore, type RedisStore } from '../src/redis';
 import { startPostgres } from '../scripts/postgres-server';
 import { startRedisCluster } from '../scripts/redis-cluster';
-import { FLOOR_LIBRARY, floorArgs, streamClock, workload, type Item } from './redis-common';
+import { FLOOR_LIBRARY, floorArgs } from './redis-floor';
+import { streamClock, workload, type Item } from './workload';
 
 const CLIENTS = 16;
 const SMOKE = process.argv.includes('--smoke');

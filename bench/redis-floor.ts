@@ -1,36 +1,6 @@
-import type { ChannelRef, StatusReport } from '../src';
-import { deliveredStream, legalPath, rng, shuffle } from '../test/support/postgres';
-
-/** What bench/redis.ts and bench/redis-cpu.ts share: the workload and the references. */
-
-// deliveredStream's reports carry times from 1_700_000_000_000 on; the stores' clock stands an hour later.
-export const streamClock = (): number => 1_700_000_000_000 + 3_600_000;
-
-export interface Item {
-  readonly messageId: string;
-  readonly channel: ChannelRef;
-  readonly event: StatusReport;
-}
-
 /**
- * `messages` messages (SMS and e-mail alternating), each one's legal report
- * stream with about a third repeated, shuffled 400 reports at a time.
- */
-export function workload(prefix: string, seed: number, messages: number): Item[] {
-  const random = rng(seed);
-  const items: Item[] = [];
-  for (let i = 0; i < messages; i++) {
-    const channel: ChannelRef = i % 2 === 0 ? 'sms' : 'email';
-    const messageId = `${prefix}-${i}`;
-    for (const event of deliveredStream(messageId, legalPath(channel, random), random)) items.push({ messageId, channel, event });
-  }
-  const out: Item[] = [];
-  for (let i = 0; i < items.length; i += 400) out.push(...shuffle(items.slice(i, i + 400), random));
-  return out;
-}
-
-/**
- * Two references for the Redis store's apply: a Redis 7 library, loaded on every master, whose
+ * Two references for the Redis store's apply, for bench/redis.ts and
+ * bench/redis-cpu.ts: a Redis 7 library, loaded on every master, whose
  * functions take the store's own call shape (4 keys and its arguments, see
  * src/redis/lua.ts). `floor_call` does nothing: the cost of the call's shape
  * alone, which no store can beat. `floor_writes` does an applied report's
