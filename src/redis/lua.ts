@@ -175,7 +175,8 @@ end
  * (else now) with those delays ('' none). Answers per report a flag and the
  * status decided on (`a`pplied, `d`uplicate id, `n`othing applies), or `c`
  * and the channel the message is stored under (by an earlier call or an
- * earlier report of this one): that report changes nothing. One report's
+ * earlier report of this one), or `x` for a state field not in this store's
+ * format: those reports change nothing. One report's
  * answer is returned as it is, several as a list. The message's state lives
  * in locals, not a table: this runs for every report, and tables cost the
  * script more than anything else it does.
@@ -199,7 +200,10 @@ for k = 0, count - 1 do
   local s, v, since, dl, u, dy, c
   if r[1] then s, v, since, dl, u, dy, c = string.match(r[1], STATE) end
   local answer
-  if c and c ~= ch then
+  if r[1] and not c then
+    -- a state field this store did not write: left as it is, and said so
+    answer = 'x'
+  elseif c and c ~= ch then
     -- Stored (or created earlier in this call) under another channel: this report changes nothing.
     answer = 'c' .. c
   else
@@ -275,13 +279,13 @@ end`;
  * register: records a message at its initial status unless stored. KEYS:
  * due, idle, m. ARGV: now, channel, message id, since, delays,
  * registered-at ('' none), keepAt, idleAt (as for apply). Returns `{1|0,
- * stored channel}`.
+ * stored channel}` (`x` for a state field not in this store's format).
  */
 const REGISTER = `
 local function register(KEYS, ARGV)
 local ch, mid = ARGV[2], ARGV[3]
 local r = redis.call('HMGET', KEYS[3], 'st', 'lv')
-if r[1] then return { 0, select(7, string.match(r[1], STATE)) } end
+if r[1] then return { 0, select(7, string.match(r[1], STATE)) or 'x' } end
 local L = D[ch]
 local since, dy = ARGV[4], ARGV[5]
 local dl = deadlineOf(L, L.initial, since, dy)

@@ -446,6 +446,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
   };
   /** The result of one report from the script's answer (`c` + the stored channel: a channel mismatch, thrown unless perItem). */
   const resultOf = (p: Prepared, answer: string, opts: StoreApplyOptions | undefined, perItem: boolean): BatchResult => {
+    if (answer === 'x') throw corruptState(p.messageId, perItem ? "; the batch's other reports were applied" : '');
     if (answer[0] !== 'c') return decide(p, answer, opts);
     const storedChannel = answer.slice(1);
     const message = `message ${show(p.messageId)} is stored as ${show(storedChannel)}, not ${show(p.lifecycle.name)}`;
@@ -512,6 +513,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       const out = (await invoke('register', [bk.due, bk.idle, mk.m], [
         t, lifecycle.name, messageId, String(since), delays, opts?.at === undefined ? '' : String(since), ...leaveArgs(t),
       ], true)) as unknown[];
+      if (out[1] === 'x') throw corruptState(messageId, '');
       if (String(out[1]) !== lifecycle.name) {
         throw new LifecycleError('invalid_argument', `message ${show(messageId)} is stored as ${show(String(out[1]))}, not ${show(lifecycle.name)}`, { channel: lifecycle.name });
       }
@@ -663,7 +665,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     if (row.st !== undefined) {
       // The state field the scripts write (src/redis/lua.ts): s v since dl u dy c, the channel last.
       const state = /^(\S+) (\S+) (\S+) (\S*) (\S+) (\S*) ([\s\S]*)$/.exec(row.st);
-      if (state === null) throw new LifecycleError('invalid_snapshot', `the stored state of message ${show(messageId)} is not in the store's format`);
+      if (state === null) throw corruptState(messageId, '');
       [, row.s, row.v, row.since, row.dl, row.u, row.dy, row.c] = state;
     }
     return { row, rows: texts.map((text) => JSON.parse(String(text)) as HistoryRow) };
@@ -735,6 +737,11 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       return entry;
     });
   }
+}
+
+/** A message whose state field this store did not write (another release's layout, a hand edit): it is left as it is. */
+function corruptState(messageId: string, more: string): LifecycleError {
+  return new LifecycleError('invalid_snapshot', `the stored state of message ${show(messageId)} is not in this store's format; nothing was written for it${more}`);
 }
 
 /** The `applyStatus` result for the status the script decided on (and the script's own verdict, checked). */

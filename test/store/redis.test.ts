@@ -48,6 +48,34 @@ test('every key of a message hashes to one slot, the slot of its bucket’s sort
   for (const slots of byTag.values()) expect(slots.size).toBe(1);
 });
 
+test('a state field the store did not write is left as it is, and every call that meets it says so', async () => {
+  const store = createRedisStore(client, { prefix: 'corrupt:', buckets: 1, now: () => T0 });
+  await store.apply('bad', 'sms', { status: 'SUBMITTED', id: 's1' });
+  await store.apply('good', 'sms', { status: 'SUBMITTED', id: 's2' });
+  // another release's layout, or a hand edit: only the channel and too few fields
+  for (const garbage of ['sms', '1 2 3', '']) {
+    await client.hset('corrupt:{0}m:bad', 'st', garbage);
+    const history = await client.lrange('corrupt:{0}h:bad', 0, -1);
+    const rejected = async (call: Promise<unknown>) => {
+      const error = await call.then(() => undefined, (e: unknown) => e);
+      expect(isLifecycleError(error) && error.code).toBe('invalid_snapshot');
+      expect(String((error as Error).message)).toContain('message bad ');
+    };
+    await rejected(store.apply('bad', 'sms', { status: 'DELIVERED', id: 'd1' }));
+    await rejected(store.register('bad', 'sms'));
+    await rejected(store.get('bad'));
+    await rejected(store.history('bad'));
+    // in a batch the other reports are applied; the message is not touched
+    await rejected(store.applyMany([
+      { messageId: 'good', channel: 'sms', event: { status: 'DELIVERED', id: `d-${garbage}` } },
+      { messageId: 'bad', channel: 'sms', event: { status: 'DELIVERED', id: 'd2' } },
+    ]));
+    expect(await client.hget('corrupt:{0}m:bad', 'st')).toBe(garbage);
+    expect(await client.lrange('corrupt:{0}h:bad', 0, -1)).toEqual(history);
+  }
+  expect((await store.get('good'))?.status).toBe('DELIVERED');
+});
+
 test('after FUNCTION FLUSH on every node (Function not found), apply loads the library again and goes on', async () => {
   const store = createRedisStore(client, { prefix: 'flush:', now: () => T0 });
   await store.apply('a', 'email', 'DELIVERED');
