@@ -400,7 +400,14 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     if (d === undefined) defaultDelays.set(lifecycle, (d = delaysFrom(lifecycle, resolveDelays(lifecycle, given))));
     return d;
   };
-  const delaysFor = (lifecycles: readonly CompiledLifecycle[], opts: StoreApplyOptions | RegisterOptions | undefined): Map<string, Delays> => {
+  // A call without delays for one channel (every webhook's): its delays, as delaysFor answers, worked out once.
+  const defaultMaps = new Map<CompiledLifecycle, ReadonlyMap<string, Delays>>();
+  const delaysFor = (lifecycles: readonly CompiledLifecycle[], opts: StoreApplyOptions | RegisterOptions | undefined): ReadonlyMap<string, Delays> => {
+    if (lifecycles.length === 1 && (opts === undefined || (opts.delays === undefined && opts.validityMs === undefined))) {
+      let known = defaultMaps.get(lifecycles[0]);
+      if (known === undefined) defaultMaps.set(lifecycles[0], (known = new Map([[lifecycles[0].name, delaysOf(lifecycles[0], new Map())]])));
+      return known;
+    }
     const given = givenDelays(opts);
     if (given.size > 0) checkDelayNames(lifecycles, given);
     return new Map(lifecycles.map((l) => [l.name, delaysOf(l, given)]));

@@ -19,6 +19,7 @@ import {
   type StatusReport,
 } from '../../src';
 import type { DeliveryStore } from '../../src/store';
+import { MAX_ID_BYTES, STORE_TIME_RANGE } from '../../src/internal/store-input';
 import { createWebhookHandler } from '../../src/webhooks';
 import { checkMessage, deliveredStream, legalPath, noMismatch, pathTo, rng } from '../support/postgres';
 import { CHANNEL_NAMES, MACHINES, classify, oracleFor } from '../support/oracle';
@@ -322,6 +323,34 @@ export function describeStoreConformance(name: string, start: () => Promise<Stor
         await expectError(store.get(42 as never), 'invalid_argument');
         expect(await store.get(id)).toBeUndefined();
         expect(await store.history(id)).toEqual([]);
+      });
+
+      test('ids are measured in UTF-8 bytes up to MAX_ID_BYTES, and times within Date’s range', async () => {
+        // 1000 bytes as 1000, 500 and 250 UTF-16 units (ASCII, 2-byte, 4-byte characters), and one byte past each
+        for (const [unit, bytes] of [['a', 1], ['é', 2], ['😀', 4]] as const) {
+          const fits = unit.repeat(MAX_ID_BYTES / bytes);
+          const over = `${fits}a`;
+          expect((await store.apply(`${fresh('len')}-${bytes}`, 'email', { status: 'OPEN', id: fits })).outcome).toBe('applied');
+          await expectError(store.apply(`${fresh('len')}-${bytes}`, 'email', { status: 'OPEN', id: over }), 'invalid_event');
+          expect((await store.apply(fits, 'email', 'OPEN')).outcome).toBe('applied');
+          await expectError(store.apply(over, 'email', 'OPEN'), 'invalid_argument');
+          expect(await store.recordSideEvent(fits, { id: fits })).toEqual({ recorded: true });
+          await expectError(store.recordSideEvent(fits, { id: over }), 'invalid_event');
+        }
+        // every engine holds both ends of the range (PostgreSQL's timestamps begin in 4713 BC), and refuses past them
+        const { min, max } = STORE_TIME_RANGE;
+        for (const at of [min, max]) {
+          const id = fresh('time');
+          expect((await store.apply(id, 'email', { status: 'DELIVERED', at })).outcome).toBe('applied');
+          expect((await store.history(id)).at(-1)?.at).toBe(at);
+          expect(await store.recordSideEvent(id, { id: 'side', at })).toEqual({ recorded: true });
+          expect(await store.register(fresh('time'), 'sms', { at })).toEqual({ registered: true });
+        }
+        for (const at of [max + 1, min - 1, Number.NEGATIVE_INFINITY]) {
+          await expectError(store.apply(fresh('time'), 'email', { status: 'OPEN', at }), 'invalid_event');
+          await expectError(store.recordSideEvent(fresh('time'), { id: 'side', at }), 'invalid_event');
+          await expectError(store.register(fresh('time'), 'sms', { at }), 'invalid_argument');
+        }
       });
 
       test('unknown and inapplicable statuses are rejected results, like applyStatus, and write nothing', async () => {
