@@ -123,7 +123,11 @@ local function leaveAt(L, st, dl, keepAt, idleAt)
   if dl == '' and idleAt ~= '' then return idleAt end
   return nil
 end
+-- The state field: written by stateText, read back with STATE.
 local STATE = '^(%S+) (%S+) (%S+) (%S*) (%S+) (%S*) (.*)$'
+local function stateText(s, v, since, dl, u, dy, c)
+  return s .. ' ' .. vtext(v) .. ' ' .. since .. ' ' .. dl .. ' ' .. u .. ' ' .. dy .. ' ' .. c
+end
 -- The timer of status s if it is due by now: the history row it adds and the state after it, else
 -- nil and the state unchanged (its deadline cleared if s has no timer).
 local function fire(L, s, v, since, dl, dy, nowS)
@@ -137,7 +141,7 @@ end
 -- xf = xv), and its bucket entries only where they change: due (when the deadline dl0 became dl), idle (if it
 -- may leave, or was due to: lv).
 local function save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, xf, xv)
-  local state = s .. ' ' .. vtext(v) .. ' ' .. since .. ' ' .. dl .. ' ' .. nowS .. ' ' .. dy .. ' ' .. c
+  local state = stateText(s, v, since, dl, nowS, dy, c)
   if dl ~= dl0 then
     if dl ~= '' then redis.call('ZADD', due, dl, mid) else redis.call('ZREM', due, mid) end
   end
@@ -263,7 +267,7 @@ for k = 0, count - 1 do
       end
     elseif not fresh and dl ~= dl0 then
       -- a due deadline of a status without a timer: cleared, as the PostgreSQL sweep does
-      redis.call('HSET', mk, 'st', s .. ' ' .. vtext(v) .. ' ' .. since .. ' ' .. dl .. ' ' .. u .. ' ' .. dy .. ' ' .. c)
+      redis.call('HSET', mk, 'st', stateText(s, v, since, dl, u, dy, c))
       redis.call('ZREM', due, mid)
     end
     if metKey then met[metKey] = true end

@@ -748,7 +748,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
 
 /** A message whose state field this store did not write (another release's layout, a hand edit): it is left as it is. */
 function corruptState(messageId: string, more: string): LifecycleError {
-  return new LifecycleError('invalid_snapshot', `the stored state of message ${show(messageId)} is not in this store's format; nothing was written for it${more}`);
+  return new LifecycleError('invalid_snapshot', `the stored state of message ${show(messageId)} is not in this store's format; it is left as it is${more}`);
 }
 
 /** The `applyStatus` result for the status the script decided on (and the script's own verdict, checked). */
