@@ -71,8 +71,14 @@ const SMALL = { library: 64, eval: 16 } as const;
  * last), so that the read on every report is one field and the write one
  * field; `first`, `id` and `reg` (written once); `lv` its score in the
  * bucket's `idle` set ('' or absent: not there; side events of a message
- * not stored keep theirs here too); and `#` + the JSON text of every provider event id
- * applied (the duplicate check reads it in the same HMGET as the state).
+ * not stored keep theirs here too); `#` + the JSON text of every provider
+ * event id applied, its value the version of the row it applied as (the
+ * duplicate check reads it in the same HMGET as the state); and the
+ * history, a field per row named by its version (decimal digits), the row
+ * as `fire` describes it. So a report that applies writes one HSET of the
+ * state, its rows and its id; the rows are short text, not JSON, so that
+ * a message's hash stays a listpack (values up to 64 bytes) unless a
+ * provider id or detail is long.
  * Times arrive as the caller's decimal text and are stored as given; the
  * only arithmetic on them is a timer's deadline when the caller could not
  * work it out (another message's delays) and the comparison of a deadline
@@ -129,18 +135,22 @@ local function stateText(s, v, since, dl, u, dy, c)
   return s .. ' ' .. vtext(v) .. ' ' .. since .. ' ' .. dl .. ' ' .. u .. ' ' .. dy .. ' ' .. c
 end
 -- The timer of status s if it is due by now: the history row it adds and the state after it, else
--- nil and the state unchanged (its deadline cleared if s has no timer).
+-- nil and the state unchanged (its deadline cleared if s has no timer). A row is \`f t r at k\` then the
+-- detail's JSON text: from and to status ids, recorded at, the report's time ('' none), k 'i' implied,
+-- 't' timer or '' (then the detail, if any, follows the space at once); its field is its version.
 local function fire(L, s, v, since, dl, dy, nowS)
   if dl == '' or tonumber(dl) > tonumber(nowS) then return nil, s, v, since, dl end
   local to = timerTo(L, s, dy)
   if to == nil then return nil, s, v, since, '' end
   v = v + 1
-  return '{"q":' .. vtext(v) .. ',"f":' .. s .. ',"t":' .. to .. ',"tm":1,"at":"' .. dl .. '","r":"' .. nowS .. '"}', to, v, dl, deadlineOf(L, to, dl, dy)
+  return s .. ' ' .. to .. ' ' .. nowS .. ' ' .. dl .. ' t', to, v, dl, deadlineOf(L, to, dl, dy)
 end
 -- Writes a message in one HSET (its state field; the fields of a new message; its idle score when it changes;
--- xf = xv), and its bucket entries only where they change: due (when the deadline dl0 became dl), idle (if it
--- may leave, or was due to: lv).
-local function save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, xf, xv)
+-- w: nil or a list of more field, value pairs: history rows, an event id's field, reg), and its bucket entries
+-- only where they change: due (when the deadline dl0 became dl), idle (if it may leave, or was due to: lv).
+-- A report that applies to a message with nothing to move in either set is one write: no MULTI/EXEC
+-- around it in the AOF and the replication stream.
+local function save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, w)
   local state = stateText(s, v, since, dl, nowS, dy, c)
   if dl ~= dl0 then
     if dl ~= '' then redis.call('ZADD', due, dl, mid) else redis.call('ZREM', due, mid) end
@@ -155,23 +165,23 @@ local function save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS
     redis.call('ZREM', idle, mid)
     lf, lval = 'lv', ''
   end
-  if fresh then
-    local f = { 'st', state, 'first', nowS, 'id', mid }
-    if lf then f[#f + 1] = lf; f[#f + 1] = lval end
-    if xf then f[#f + 1] = xf; f[#f + 1] = xv end
-    redis.call('HSET', mk, unpack(f))
-  elseif lf and xf then redis.call('HSET', mk, 'st', state, lf, lval, xf, xv)
-  elseif lf then redis.call('HSET', mk, 'st', state, lf, lval)
-  elseif xf then redis.call('HSET', mk, 'st', state, xf, xv)
-  else redis.call('HSET', mk, 'st', state) end
+  if w == nil then
+    if not fresh and not lf then return redis.call('HSET', mk, 'st', state) end
+    w = {}
+  end
+  local n = #w
+  w[n + 1] = 'st'; w[n + 2] = state
+  if fresh then w[n + 3] = 'first'; w[n + 4] = nowS; w[n + 5] = 'id'; w[n + 6] = mid; n = n + 4 end
+  if lf then w[n + 3] = lf; w[n + 4] = lval end
+  redis.call('HSET', mk, unpack(w))
 end
 `;
 
 /**
  * apply_t / apply_s (tolerant, strict): applies a list of reports to
  * messages of one bucket (one hash slot), in order, atomically. KEYS: due,
- * idle, then m, h per report (the count of reports is the count of keys
- * less two, halved). ARGV: now, keepAt (now + retain), idleAt (now + idle,
+ * idle, then m per report (the count of reports is the count of keys
+ * less two). ARGV: now, keepAt (now + retain), idleAt (now + idle,
  * '' never), then 8 per report: message id, channel, status
  * id ('-1' none of the channel's), provider id as JSON text ('' none), at
  * ('' none), detail as JSON text ('' none), delays (for a message this call
@@ -189,7 +199,7 @@ const APPLY = (pol: 't' | 's') => `
 local function apply_${pol}(KEYS, ARGV)
 -- the clock as the caller wrote it (a number's decimal form): no formatting per call
 local nowS, keepAt, idleAt = ARGV[1], ARGV[2], ARGV[3]
-local count = (#KEYS - 2) / 2
+local count = #KEYS - 2
 local due, idle = KEYS[1], KEYS[2]
 -- A provider id met earlier in the same call is a duplicate whatever that report's outcome, as reconcile folds a batch.
 local out, met = nil, nil
@@ -197,7 +207,7 @@ if count > 1 then out, met = {}, {} end
 for k = 0, count - 1 do
   local a = 4 + k * 8
   local mid, ch, st, eid = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local mk = KEYS[3 + k * 2]
+  local mk = KEYS[3 + k]
   local idField = eid ~= '' and '#' .. eid
   local r = redis.call('HMGET', mk, 'st', 'lv', idField or 'lv')
   local lv = r[2] or ''
@@ -222,9 +232,13 @@ for k = 0, count - 1 do
       seen = eid ~= '' and r[3] ~= false
     end
     local dl0 = fresh and '' or dl
-    -- the history rows to append: row1 the first, rows all of them once there are several
-    local row1, rows = nil, nil
-    if dl ~= '' then row1, s, v, since, dl = fire(L, s, v, since, dl, dy, nowS) end
+    -- the fields to write with the state: history rows (field: the row's version), the event id's
+    local w = nil
+    if dl ~= '' then
+      local row
+      row, s, v, since, dl = fire(L, s, v, since, dl, dy, nowS)
+      if row then w = { VT[v] or fmt(v), row } end
+    end
     local from = s
     local flag = 'n'
     local metKey = met and eid ~= '' and (mid .. '\\0' .. eid)
@@ -238,17 +252,12 @@ for k = 0, count - 1 do
       local prev, n = from, #path
       for j = 1, n do
         local p = path[j]
-        -- JSON by concatenation: the caller's decimal text, status ids, and the provider's strings as the caller encoded them
-        local row = '{"q":' .. (VT[v + j] or fmt(v + j)) .. ',"f":' .. prev .. ',"t":' .. p .. ',"r":"' .. nowS .. '"'
-        if j < n then
-          row = row .. ',"i":1}'
-        else
-          if eid ~= '' then row = row .. ',"id":' .. eid end
-          if at ~= '' then row = row .. ',"at":"' .. at .. '"' end
-          if det ~= '' then row = row .. ',"d":' .. det end
-          row = row .. '}'
-        end
-        if row1 == nil then row1 = row elseif rows == nil then rows = { row1, row } else rows[#rows + 1] = row end
+        -- the row by concatenation (see fire): the caller's decimal text, status ids, the detail as the caller encoded it
+        local q, row = VT[v + j] or fmt(v + j), nil
+        if j < n then row = prev .. ' ' .. p .. ' ' .. nowS .. '  i' else row = prev .. ' ' .. p .. ' ' .. nowS .. ' ' .. at .. ' ' .. det end
+        if w == nil then w = { q, row } else w[#w + 1] = q; w[#w + 1] = row end
+        -- the event id's field holds the version of the row it applied as (the history's provider id)
+        if j == n and eid ~= '' then w[#w + 1] = idField; w[#w + 1] = q end
         prev = p
       end
       v = v + n
@@ -258,13 +267,8 @@ for k = 0, count - 1 do
       end
       s = st
     end
-    if row1 ~= nil then
-      if rows then redis.call('RPUSH', KEYS[4 + k * 2], unpack(rows)) else redis.call('RPUSH', KEYS[4 + k * 2], row1) end
-      if flag == 'a' and eid ~= '' then
-        save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, idField, '1')
-      else
-        save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh)
-      end
+    if w ~= nil then
+      save(due, idle, mk, mid, L, s, v, since, dl, dl0, dy, c, lv, nowS, keepAt, idleAt, fresh, w)
     elseif not fresh and dl ~= dl0 then
       -- a due deadline of a status without a timer: cleared, as the PostgreSQL sweep does
       redis.call('HSET', mk, 'st', stateText(s, v, since, dl, u, dy, c))
@@ -293,18 +297,14 @@ if r[1] then return { 0, select(7, string.match(r[1], STATE)) or 'x' } end
 local L = D[ch]
 local since, dy = ARGV[4], ARGV[5]
 local dl = deadlineOf(L, L.initial, since, dy)
-if ARGV[6] ~= '' then
-  save(KEYS[1], KEYS[2], KEYS[3], mid, L, L.initial, 0, since, dl, '', dy, ch, r[2] or '', ARGV[1], ARGV[7], ARGV[8], true, 'reg', ARGV[6])
-else
-  save(KEYS[1], KEYS[2], KEYS[3], mid, L, L.initial, 0, since, dl, '', dy, ch, r[2] or '', ARGV[1], ARGV[7], ARGV[8], true)
-end
+save(KEYS[1], KEYS[2], KEYS[3], mid, L, L.initial, 0, since, dl, '', dy, ch, r[2] or '', ARGV[1], ARGV[7], ARGV[8], true, ARGV[6] ~= '' and { 'reg', ARGV[6] } or nil)
 return { 1, ch }
 end`;
 
 /**
  * sweep: fires the due timers of chosen messages of one bucket, each only
  * if its deadline is still the one read and due (another sweeper or an
- * apply may have moved it since). KEYS: due, idle, then m, h per
+ * apply may have moved it since). KEYS: due, idle, then m per
  * message. ARGV: now, keepAt, idleAt (as for apply), count, then per
  * message its id and the deadline read. Returns the ids moved.
  */
@@ -314,7 +314,7 @@ local now, nowS, keepAt, idleAt, count = tonumber(ARGV[1]), ARGV[1], ARGV[2], AR
 local moved = {}
 for k = 0, count - 1 do
   local mid, seenAt = ARGV[5 + k * 2], ARGV[6 + k * 2]
-  local mk = KEYS[3 + k * 2]
+  local mk = KEYS[3 + k]
   local r = redis.call('HMGET', mk, 'st', 'lv')
   if not r[1] then
     redis.call('ZREM', KEYS[1], mid)
@@ -325,11 +325,8 @@ for k = 0, count - 1 do
       local dl0 = dl
       local row
       row, s, v, since, dl = fire(L, s, vnum(v), since, dl, dy, nowS)
-      if row then
-        redis.call('RPUSH', KEYS[4 + k * 2], row)
-        moved[#moved + 1] = mid
-      end
-      save(KEYS[1], KEYS[2], mk, mid, L, s, v, since, dl, dl0, dy, c, r[2] or '', nowS, keepAt, idleAt, false)
+      if row then moved[#moved + 1] = mid end
+      save(KEYS[1], KEYS[2], mk, mid, L, s, v, since, dl, dl0, dy, c, r[2] or '', nowS, keepAt, idleAt, false, row and { vtext(v), row } or nil)
     end
   end
 end
@@ -340,7 +337,7 @@ end`;
  * drop: removes archived messages of one bucket, each only if it is still
  * due to leave and unchanged since it was read (version, '' for side events
  * of a message not stored, and the number of side events). KEYS: idle, due,
- * then m, h, x per message. ARGV: now, count, then per message id,
+ * then m, x per message. ARGV: now, count, then per message id,
  * version and side-event count. Returns the ids removed.
  */
 const DROP = `
@@ -350,12 +347,12 @@ local count = tonumber(ARGV[2])
 local gone = {}
 for k = 0, count - 1 do
   local mid, v, sides = ARGV[3 + k * 3], ARGV[4 + k * 3], tonumber(ARGV[5 + k * 3])
-  local m, h, x = KEYS[3 + k * 3], KEYS[4 + k * 3], KEYS[5 + k * 3]
+  local m, x = KEYS[3 + k * 2], KEYS[4 + k * 2]
   local at = redis.call('ZSCORE', KEYS[1], mid)
   local st = redis.call('HGET', m, 'st')
   local stored = st and select(2, string.match(st, STATE)) or ''
   if at and tonumber(at) <= now and stored == v and redis.call('HLEN', x) == sides then
-    redis.call('DEL', m, h, x)
+    redis.call('DEL', m, x)
     redis.call('ZREM', KEYS[1], mid)
     redis.call('ZREM', KEYS[2], mid)
     gone[#gone + 1] = mid
@@ -392,21 +389,11 @@ end
 return 1
 end`;
 
-/**
- * read: a message's hash and history at one instant (the counts are tallied
- * from the history, so both must be of the same version). KEYS: m, h.
- * Returns `{ HGETALL m, LRANGE h }`.
- */
-const READ = `
-local function read(KEYS, ARGV)
-return { redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1) }
-end`;
-
 /** The entry points, each `function(KEYS, ARGV)`. */
-export type Entry = 'apply_t' | 'apply_s' | 'register' | 'sweep' | 'drop' | 'side' | 'read';
-export const ENTRIES: readonly Entry[] = ['apply_t', 'apply_s', 'register', 'sweep', 'drop', 'side', 'read'];
+export type Entry = 'apply_t' | 'apply_s' | 'register' | 'sweep' | 'drop' | 'side';
+export const ENTRIES: readonly Entry[] = ['apply_t', 'apply_s', 'register', 'sweep', 'drop', 'side'];
 
-const BODIES: Record<Entry, string> = { apply_t: APPLY('t'), apply_s: APPLY('s'), register: REGISTER, sweep: SWEEP, drop: DROP, side: SIDE, read: READ };
+const BODIES: Record<Entry, string> = { apply_t: APPLY('t'), apply_s: APPLY('s'), register: REGISTER, sweep: SWEEP, drop: DROP, side: SIDE };
 
 /**
  * A Redis 7 function library of every entry point, named `name`, its
@@ -418,7 +405,7 @@ export function functionLibrary(name: string, lifecycles: readonly CompiledLifec
 ${decisionTables(lifecycles)}
 ${PRELUDE(SMALL.library)}
 ${ENTRIES.map((e) => BODIES[e]).join('\n')}
-${ENTRIES.map((e) => (e === 'read' ? `redis.register_function{function_name='${name}_${e}', callback=${e}, flags={'no-writes'}}` : `redis.register_function('${name}_${e}', ${e})`)).join('\n')}
+${ENTRIES.map((e) => `redis.register_function('${name}_${e}', ${e})`).join('\n')}
 `;
 }
 

@@ -187,7 +187,7 @@ function bucketOf(messageId: string, buckets: number): number {
   return (h >>> 0) & (buckets - 1);
 }
 
-/** A history entry as stored (JSON): seq, from and to status ids, implied, provider id, at, timer, detail, recorded. */
+/** A history entry as read back (src/redis/lua.ts writes it as text): seq, from and to status ids, implied, provider id, at, timer, detail, recorded. */
 interface HistoryRow {
   readonly q: number;
   readonly f: number;
@@ -387,10 +387,9 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
 
   const tag = (bucket: number) => `${prefix}{${bucket}}`;
   const bucketKeys = (bucket: number) => ({ due: `${tag(bucket)}due`, idle: `${tag(bucket)}idle` });
-  const messageKeys = (messageId: string, bucket = bucketOf(messageId, buckets)) => {
-    const t = tag(bucket);
-    return { m: `${t}m:${messageId}`, h: `${t}h:${messageId}`, x: `${t}x:${messageId}` };
-  };
+  /** A message's hash (its state, history and event ids) and its side events' hash. */
+  const messageKey = (messageId: string, bucket = bucketOf(messageId, buckets)) => `${tag(bucket)}m:${messageId}`;
+  const sideKey = (messageId: string) => `${tag(bucketOf(messageId, buckets))}x:${messageId}`;
 
   // The delays of a channel when a call gives none, worked out once.
   const defaultDelays = new Map<CompiledLifecycle, Delays>();
@@ -440,8 +439,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     const args: string[] = [String(t), ...leaveArgs(t)];
     for (const i of indexes) {
       const p = batch[i];
-      const mk = messageKeys(p.messageId, bucket);
-      keys.push(mk.m, mk.h);
+      keys.push(messageKey(p.messageId, bucket));
       const d = delays.get(p.lifecycle.name) as Delays;
       // The deadline the reported status takes if it becomes current (at the report's time, else now) with these delays:
       // the script uses it for a message stored with the same delays and works it out itself otherwise.
@@ -516,8 +514,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       const t = now();
       const since = opts?.at === undefined ? t : readTime(opts.at, 'invalid_argument');
       const bk = bucketKeys(bucketOf(messageId, buckets));
-      const mk = messageKeys(messageId);
-      const out = (await invoke('register', [bk.due, bk.idle, mk.m], [
+      const out = (await invoke('register', [bk.due, bk.idle, messageKey(messageId)], [
         t, lifecycle.name, messageId, String(since), delays, opts?.at === undefined ? '' : String(since), ...leaveArgs(t),
       ], true)) as unknown[];
       if (out[1] === 'x') throw corruptState(messageId, '');
@@ -558,8 +555,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
           const keys = [bk.due, bk.idle];
           const args: (string | number)[] = [at, ...leaveArgs(at), list.length];
           for (const d of list) {
-            const mk = messageKeys(d.id);
-            keys.push(mk.m, mk.h);
+            keys.push(messageKey(d.id, bucket));
             args.push(d.id, d.seen);
           }
           const out = (await invoke('sweep', keys, args, true)) as string[];
@@ -575,9 +571,8 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       const text = (value: string | undefined): string => (value === undefined ? '' : `=${value}`);
       const { id } = side;
       const fields = [text(side.provider), text(side.kind), text(side.detail), side.at === undefined ? '' : String(side.at)];
-      const mk = messageKeys(messageId);
       const bk = bucketKeys(bucketOf(messageId, buckets));
-      const out = await invoke('side', [bk.idle, mk.m, mk.x], [now(), retainMs, messageId, id, ...fields, MAX_SIDE_EVENTS], true);
+      const out = await invoke('side', [bk.idle, messageKey(messageId), sideKey(messageId)], [now(), retainMs, messageId, id, ...fields, MAX_SIDE_EVENTS], true);
       return { recorded: Number(out) === 1 };
     },
     sideEvents: (messageId) => readSideEvents(messageId),
@@ -649,8 +644,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
           const keys = [bk.idle, bk.due];
           const args: (string | number)[] = [at, list.length];
           for (const r of list) {
-            const mk = messageKeys(r.messageId);
-            keys.push(mk.m, mk.h, mk.x);
+            keys.push(messageKey(r.messageId, bucket), sideKey(r.messageId));
             args.push(r.messageId, r.message === undefined ? '' : String(r.message.version), r.sideEvents.length);
           }
           for (const id of (await invoke('drop', keys, args)) as string[]) gone.push(String(id));
@@ -662,20 +656,35 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     },
   };
 
-  /** The message's hash and raw history entries, read at one instant (one read-only function call). */
+  /**
+   * The message's hash, read in one command: its named fields (`st` decoded
+   * into `s v since dl u dy c`) and its history rows (a field per row, named
+   * by its version; the provider id from the `#` field naming that version).
+   */
   async function readBoth(messageId: string): Promise<{ row: Record<string, string>; rows: HistoryRow[] }> {
     checkMessageId(messageId);
-    const mk = messageKeys(messageId);
-    const [flat, texts] = (await invoke('read', [mk.m, mk.h], [])) as [string[], string[]];
+    const hash = (await c.hgetall(messageKey(messageId))) ?? {};
     const row: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) row[String(flat[i])] = String(flat[i + 1]);
+    const rows: HistoryRow[] = [];
+    const ids = new Map<number, string>();
+    for (const [field, value] of Object.entries(hash)) {
+      const text = String(value);
+      if (field.startsWith('#')) ids.set(Number(text), jsonOf(messageId, field.slice(1)));
+      else if (DIGITS.test(field)) rows.push(historyRow(messageId, Number(field), text));
+      else row[field] = text;
+    }
     if (row.st !== undefined) {
       // The state field the scripts write (src/redis/lua.ts): s v since dl u dy c, the channel last.
       const state = /^(\S+) (\S+) (\S+) (\S*) (\S+) (\S*) ([\s\S]*)$/.exec(row.st);
       if (state === null) throw corruptState(messageId, '');
       [, row.s, row.v, row.since, row.dl, row.u, row.dy, row.c] = state;
     }
-    return { row, rows: texts.map((text) => JSON.parse(String(text)) as HistoryRow) };
+    rows.sort((a, b) => a.q - b.q);
+    for (const r of rows) {
+      const id = ids.get(r.q);
+      if (id !== undefined) (r as { id?: string }).id = id;
+    }
+    return { row, rows };
   }
 
   async function readMessage(messageId: string): Promise<StoredMessage | undefined> {
@@ -707,7 +716,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
 
   async function readSideEvents(messageId: string): Promise<StoredSideEvent[]> {
     checkMessageId(messageId);
-    const row = await c.hgetall(messageKeys(messageId).x);
+    const row = await c.hgetall(sideKey(messageId));
     return Object.entries(row ?? {})
       .map(([id, text]) => ({ id, e: JSON.parse(text) as { q: number; p?: string; k?: string; d?: string; at?: string; r: string } }))
       .sort((a, b) => a.e.q - b.e.q)
@@ -744,6 +753,34 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       return entry;
     });
   }
+}
+
+const DIGITS = /^\d+$/;
+// A history row as the scripts write it (src/redis/lua.ts, fire): from, to, recorded at, at ('' none), 'i' implied or 't' timer, then the detail's JSON text.
+const ROW = /^(\d+) (\d+) (\S+) (\S*) ([it]?)([\s\S]*)$/;
+
+/** A provider id or detail as the client encoded it (JSON text of a string). */
+function jsonOf(messageId: string, text: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw corruptState(messageId, '');
+  }
+  if (typeof value !== 'string') throw corruptState(messageId, '');
+  return value;
+}
+
+/** One history row from its field (its version) and text. */
+function historyRow(messageId: string, q: number, text: string): HistoryRow {
+  const m = ROW.exec(text);
+  if (m === null) throw corruptState(messageId, '');
+  const row: { -readonly [K in keyof HistoryRow]: HistoryRow[K] } = { q, f: Number(m[1]), t: Number(m[2]), r: m[3] };
+  if (m[4] !== '') row.at = m[4];
+  if (m[5] === 'i') row.i = 1;
+  else if (m[5] === 't') row.tm = 1;
+  if (m[6] !== '') row.d = jsonOf(messageId, m[6]);
+  return row;
 }
 
 /** A message whose state field this store did not write (another release's layout, a hand edit): it is left as it is. */

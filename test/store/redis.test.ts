@@ -36,8 +36,14 @@ afterAll(async () => {
 
 test('every key of a message hashes to one slot, the slot of its bucket’s sorted sets', async () => {
   const store = createRedisStore(client, { prefix: 'slots:', buckets: 64, now: () => T0 });
-  for (let i = 0; i < 50; i++) await store.apply(`m{${i}}x`, 'sms', { status: 'SUBMITTED', id: `s${i}` });
+  for (let i = 0; i < 50; i++) {
+    await store.apply(`m{${i}}x`, 'sms', { status: 'SUBMITTED', id: `s${i}` });
+    await store.recordSideEvent(`m{${i}}x`, { id: `c${i}` });
+  }
   const keys = (await Promise.all(client.nodes('master').map((n) => n.keys('slots:*')))).flat();
+  // a message hash and a side-event hash per message, and the buckets' sorted sets
+  expect(keys.filter((k) => /}m:/.test(k)).length).toBe(50);
+  expect(keys.filter((k) => /}x:/.test(k)).length).toBe(50);
   const byTag = new Map<string, Set<number>>();
   for (const key of keys) {
     const tag = key.slice(0, key.indexOf('}') + 1);
@@ -55,7 +61,7 @@ test('a state field the store did not write is left as it is, and every call tha
   // another release's layout, or a hand edit: only the channel and too few fields
   for (const garbage of ['sms', '1 2 3', '']) {
     await client.hset('corrupt:{0}m:bad', 'st', garbage);
-    const history = await client.lrange('corrupt:{0}h:bad', 0, -1);
+    const hash = await client.hgetall('corrupt:{0}m:bad');
     const rejected = async (call: Promise<unknown>) => {
       const error = await call.then(() => undefined, (e: unknown) => e);
       expect(isLifecycleError(error) && error.code).toBe('invalid_snapshot');
@@ -70,10 +76,30 @@ test('a state field the store did not write is left as it is, and every call tha
       { messageId: 'good', channel: 'sms', event: { status: 'DELIVERED', id: `d-${garbage}` } },
       { messageId: 'bad', channel: 'sms', event: { status: 'DELIVERED', id: 'd2' } },
     ]));
-    expect(await client.hget('corrupt:{0}m:bad', 'st')).toBe(garbage);
-    expect(await client.lrange('corrupt:{0}h:bad', 0, -1)).toEqual(history);
+    expect(await client.hgetall('corrupt:{0}m:bad')).toEqual({ ...hash, st: garbage });
   }
   expect((await store.get('good'))?.status).toBe('DELIVERED');
+});
+
+test('a history row or event-id field the store did not write makes get and history say so, not guess', async () => {
+  const store = createRedisStore(client, { prefix: 'rows:', buckets: 1, now: () => T0 });
+  await store.apply('m', 'email', { status: 'OPEN', id: 'o1', detail: 'first open' });
+  const good = await store.history('m');
+  expect(good.map((h) => [h.status, h.implied, h.id, h.detail])).toEqual([
+    ['DELIVERED', true, undefined, undefined],
+    ['OPEN', false, 'o1', 'first open'],
+  ]);
+  for (const [field, value] of [['2', 'OPEN'], ['2', '1 2 3 4 x'], ['2', '1 2 3 4 {"d":1}'], ['#o1', '2'], ['#"o1', '2'], ['#1', '2']]) {
+    const hash = await client.hgetall('rows:{0}m:m');
+    await client.hset('rows:{0}m:m', field, value);
+    for (const read of [store.get('m'), store.history('m')]) {
+      const error = await read.then(() => undefined, (e: unknown) => e);
+      expect([field, isLifecycleError(error) && error.code]).toEqual([field, 'invalid_snapshot']);
+    }
+    await client.del('rows:{0}m:m');
+    await client.hset('rows:{0}m:m', hash);
+  }
+  expect(await store.history('m')).toEqual(good);
 });
 
 test('after FUNCTION FLUSH on every node (Function not found), apply loads the library again and goes on', async () => {
