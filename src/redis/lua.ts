@@ -305,15 +305,16 @@ end`;
  * sweep: fires the due timers of chosen messages of one bucket, each only
  * if its deadline is still the one read and due (another sweeper or an
  * apply may have moved it since). KEYS: due, idle, then m per
- * message. ARGV: now, keepAt, idleAt (as for apply), count, then per
- * message its id and the deadline read. Returns the ids moved.
+ * message (the count of messages is the count of keys less two). ARGV:
+ * now, keepAt, idleAt (as for apply), then per message its id and the
+ * deadline read. Returns the ids moved.
  */
 const SWEEP = `
 local function sweep(KEYS, ARGV)
-local now, nowS, keepAt, idleAt, count = tonumber(ARGV[1]), ARGV[1], ARGV[2], ARGV[3], vnum(ARGV[4])
+local now, nowS, keepAt, idleAt, count = tonumber(ARGV[1]), ARGV[1], ARGV[2], ARGV[3], #KEYS - 2
 local moved = {}
 for k = 0, count - 1 do
-  local mid, seenAt = ARGV[5 + k * 2], ARGV[6 + k * 2]
+  local mid, seenAt = ARGV[4 + k * 2], ARGV[5 + k * 2]
   local mk = KEYS[3 + k]
   local r = redis.call('HMGET', mk, 'st', 'lv')
   if not r[1] then
@@ -337,16 +338,17 @@ end`;
  * drop: removes archived messages of one bucket, each only if it is still
  * due to leave and unchanged since it was read (version, '' for side events
  * of a message not stored, and the number of side events). KEYS: idle, due,
- * then m, x per message. ARGV: now, count, then per message id,
- * version and side-event count. Returns the ids removed.
+ * then m, x per message (the count of messages is the count of keys less
+ * two, halved). ARGV: now, then per message id, version and side-event
+ * count. Returns the ids removed.
  */
 const DROP = `
 local function drop(KEYS, ARGV)
 local now = tonumber(ARGV[1])
-local count = tonumber(ARGV[2])
+local count = (#KEYS - 2) / 2
 local gone = {}
 for k = 0, count - 1 do
-  local mid, v, sides = ARGV[3 + k * 3], ARGV[4 + k * 3], tonumber(ARGV[5 + k * 3])
+  local mid, v, sides = ARGV[2 + k * 3], ARGV[3 + k * 3], tonumber(ARGV[4 + k * 3])
   local m, x = KEYS[3 + k * 2], KEYS[4 + k * 2]
   local at = redis.call('ZSCORE', KEYS[1], mid)
   local st = redis.call('HGET', m, 'st')

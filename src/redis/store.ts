@@ -553,7 +553,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         [...groups].map(async ([bucket, list]) => {
           const bk = bucketKeys(bucket);
           const keys = [bk.due, bk.idle];
-          const args: (string | number)[] = [at, ...leaveArgs(at), list.length];
+          const args: (string | number)[] = [at, ...leaveArgs(at)];
           for (const d of list) {
             keys.push(messageKey(d.id, bucket));
             args.push(d.id, d.seen);
@@ -642,7 +642,7 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
         [...groups].map(async ([bucket, list]) => {
           const bk = bucketKeys(bucket);
           const keys = [bk.idle, bk.due];
-          const args: (string | number)[] = [at, list.length];
+          const args: (string | number)[] = [at];
           for (const r of list) {
             keys.push(messageKey(r.messageId, bucket), sideKey(r.messageId));
             args.push(r.messageId, r.message === undefined ? '' : String(r.message.version), r.sideEvents.length);
