@@ -43,8 +43,8 @@ async function main(): Promise<void> {
     const floorOf = (item: Item): string[] => floorArgs(`f:{${item.messageId}}`, item.messageId, String(item.channel), item.event.id, streamClock());
     const contenders: Record<string, (w: number, item: Item, round: number) => Promise<unknown>> = {
       set: (w, item, round) => redis[w].set(`set${round}:{${item.messageId}}`, item.event.status as string),
-      floorCall: (w, item) => redis[w].fcall('floor_call', 4, ...floorOf(item)),
-      floorWrites: (w, item, round) => redis[w].fcall('floor_writes', 4, ...floorOf({ ...item, messageId: `${round}-${item.messageId}` })),
+      floorCall: (w, item) => redis[w].fcall('floor_call', 3, ...floorOf(item)),
+      floorWrites: (w, item, round) => redis[w].fcall('floor_writes', 3, ...floorOf({ ...item, messageId: `${round}-${item.messageId}` })),
       store: (w, item, round) => stores(round)[w].apply(item.messageId, item.channel, item.event),
       setShared: (w, item, round) => shared.set(`ss${round}:{${item.messageId}}`, item.event.status as string),
       storeShared: (w, item, round) => sharedStores(round).apply(item.messageId, item.channel, item.event),

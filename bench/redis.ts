@@ -80,8 +80,8 @@ async function main(): Promise<void> {
       const re: RedisStore[] = redis.map((c) => createRedisStore(c, { prefix: `e${round}:`, now: streamClock, scripting: 'eval' }));
       const contenders: Record<string, (worker: number, item: Item) => Promise<unknown>> = {
         set: (w, item) => redis[w].set(`set${round}:{${item.messageId}}`, item.event.status as string),
-        floorCall: (w, item) => redis[w].fcall('floor_call', 4, ...floorOf(round, item)),
-        floorWrites: (w, item) => redis[w].fcall('floor_writes', 4, ...floorOf(round, item)),
+        floorCall: (w, item) => redis[w].fcall('floor_call', 3, ...floorOf(round, item)),
+        floorWrites: (w, item) => redis[w].fcall('floor_writes', 3, ...floorOf(round, item)),
         redis: (w, item) => rs[w].apply(item.messageId, item.channel, item.event),
         redisEval: (w, item) => re[w].apply(item.messageId, item.channel, item.event),
         redisWait: (w, item) => rw[w].apply(item.messageId, item.channel, item.event),
