@@ -680,6 +680,13 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
       [, row.s, row.v, row.since, row.dl, row.u, row.dy, row.c] = state;
     }
     rows.sort((a, b) => a.q - b.q);
+    // The rows are versions 1…v exactly and every event id names one of them: anything else (a row lost or
+    // added by hand, another release's layout with its history elsewhere) is said, not read as a shorter history.
+    const version = row.v === undefined ? 0 : Number(row.v);
+    if (rows.length !== version || rows.some((r, i) => r.q !== i + 1)) {
+      throw corruptState(messageId, `: its history has ${rows.length} rows for version ${row.v ?? 0}`);
+    }
+    for (const q of ids.keys()) if (!(q >= 1 && q <= version)) throw corruptState(messageId, '');
     for (const r of rows) {
       const id = ids.get(r.q);
       if (id !== undefined) (r as { id?: string }).id = id;

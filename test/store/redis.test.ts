@@ -89,9 +89,15 @@ test('a history row or event-id field the store did not write makes get and hist
     ['DELIVERED', true, undefined, undefined],
     ['OPEN', false, 'o1', 'first open'],
   ]);
-  for (const [field, value] of [['2', 'OPEN'], ['2', '1 2 3 4 x'], ['2', '1 2 3 4 {"d":1}'], ['#o1', '2'], ['#"o1', '2'], ['#1', '2']]) {
+  // a row in another format, a row past the version, an event id naming no row, a row missing (value null: deleted)
+  const edits: [string, string | null][] = [
+    ['2', 'OPEN'], ['2', '1 2 3 4 x'], ['2', '1 2 3 4 {"d":1}'], ['#o1', '2'], ['#"o1', '2'], ['#1', '2'],
+    ['3', '2 3 100 '], ['#"o2"', '3'], ['#"o2"', '0'], ['1', null],
+  ];
+  for (const [field, value] of edits) {
     const hash = await client.hgetall('rows:{0}m:m');
-    await client.hset('rows:{0}m:m', field, value);
+    if (value === null) await client.hdel('rows:{0}m:m', field);
+    else await client.hset('rows:{0}m:m', field, value);
     for (const read of [store.get('m'), store.history('m')]) {
       const error = await read.then(() => undefined, (e: unknown) => e);
       expect([field, isLifecycleError(error) && error.code]).toEqual([field, 'invalid_snapshot']);
