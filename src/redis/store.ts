@@ -686,10 +686,10 @@ export function createRedisStore(client: unknown, options: RedisStoreOptions = {
     if (rows.length !== version || rows.some((r, i) => r.q !== i + 1)) {
       throw corruptState(messageId, `: its history has ${rows.length} rows for version ${row.v ?? 0}`);
     }
-    for (const q of ids.keys()) if (!(q >= 1 && q <= version)) throw corruptState(messageId, '');
-    for (const r of rows) {
-      const id = ids.get(r.q);
-      if (id !== undefined) (r as { id?: string }).id = id;
+    for (const [q, id] of ids) {
+      const r = rows[q - 1] as { id?: string } | undefined;
+      if (r === undefined) throw corruptState(messageId, '');
+      r.id = id;
     }
     return { row, rows };
   }
